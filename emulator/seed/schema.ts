@@ -1,0 +1,135 @@
+import { z } from 'zod';
+
+/**
+ * The emulator seed file (contract: DESIGN.md §8, `schemaVersion: 1`): a whole tenant in one JSON file.
+ * Objects are strict so a misspelt key is an error, not a silently ignored field.
+ */
+const guid = z.guid();
+const instant = z.iso.datetime({ offset: true });
+const tags = z.record(z.string(), z.string());
+
+const ManagementGroupSeed = z.strictObject({
+  name: z.string().min(1),
+  displayName: z.string().optional(),
+  parent: z.string().nullable().optional(),
+  subscriptions: z.array(guid).default([]),
+});
+
+const ResourceGroupSeed = z.union([
+  z.string().min(1),
+  z.strictObject({ name: z.string().min(1), location: z.string().optional(), tags: tags.optional() }),
+]);
+
+const SubscriptionSeed = z.strictObject({
+  subscriptionId: guid,
+  displayName: z.string().min(1),
+  resourceGroups: z.array(ResourceGroupSeed).default([]),
+});
+
+const UserAssignedIdentitySeed = z.strictObject({
+  id: z.string().min(1),
+  principalId: guid.optional(),
+  clientId: guid.optional(),
+  location: z.string().optional(),
+  tags: tags.optional(),
+  createdAt: instant.optional(),
+});
+
+const ResourceSeed = z.strictObject({
+  id: z.string().min(1),
+  location: z.string().optional(),
+  tags: tags.optional(),
+  createdAt: instant.optional(),
+  identity: z
+    .strictObject({
+      /** `SystemAssigned`, `UserAssigned`, `SystemAssigned,UserAssigned` or `SystemAssigned, UserAssigned`, or `None`. */
+      type: z.string().regex(/^(None|SystemAssigned|UserAssigned|SystemAssigned,\s*UserAssigned)$/i, 'one of None, SystemAssigned, UserAssigned, "SystemAssigned, UserAssigned"'),
+      principalId: guid.optional(),
+      userAssignedIdentities: z.array(z.string().min(1)).default([]),
+    })
+    .optional(),
+});
+
+const servicePrincipalType = z.enum(['Application', 'ManagedIdentity', 'Legacy', 'SocialIdp']);
+
+const ServicePrincipalSeed = z.strictObject({
+  id: guid,
+  appId: guid.optional(),
+  displayName: z.string().min(1),
+  servicePrincipalType: servicePrincipalType.default('Application'),
+  alternativeNames: z.array(z.string()).default([]),
+  createdAt: instant.optional(),
+});
+
+const DeletedServicePrincipalSeed = ServicePrincipalSeed.extend({ deletedDateTime: instant });
+
+const SignInActivitySeed = z
+  .strictObject({ appId: guid.optional(), principalId: guid.optional(), lastSignIn: instant })
+  .refine((entry) => entry.appId !== undefined || entry.principalId !== undefined, { message: 'name the service principal by appId or principalId' });
+
+const PermissionSeed = z.strictObject({
+  actions: z.array(z.string()).default([]),
+  notActions: z.array(z.string()).default([]),
+  dataActions: z.array(z.string()).default([]),
+  notDataActions: z.array(z.string()).default([]),
+});
+
+const RoleDefinitionSeed = z.strictObject({
+  id: guid,
+  roleName: z.string().min(1),
+  description: z.string().optional(),
+  assignableScopes: z.array(z.string().min(1)).min(1),
+  permissions: z.array(PermissionSeed).min(1),
+});
+
+const RoleAssignmentSeed = z.strictObject({
+  name: guid.optional(),
+  scope: z.string().min(1),
+  role: z.string().min(1),
+  principalId: guid,
+  principalType: z.enum(['User', 'Group', 'ServicePrincipal', 'ForeignGroup', 'Device']).optional(),
+  createdOn: instant.optional(),
+  createdBy: guid.nullable().optional(),
+  condition: z.string().nullable().optional(),
+  conditionVersion: z.literal('2.0').nullable().optional(),
+  description: z.string().nullable().optional(),
+});
+
+const AppRoleAssignmentSeed = z.strictObject({ principalId: guid, permission: z.string().min(1), createdAt: instant.optional() });
+
+const GroupSeed = z.strictObject({
+  id: guid,
+  displayName: z.string().min(1),
+  members: z.array(guid).default([]),
+  isAssignableToRole: z.boolean().default(false),
+});
+
+const UserSeed = z.strictObject({ id: guid, displayName: z.string().min(1), userPrincipalName: z.string().min(3) });
+
+const DirectoryRoleAssignmentSeed = z.strictObject({ principalId: guid, role: z.string().min(1) });
+
+export const SeedSchema = z.strictObject({
+  $schema: z.string().optional(),
+  schemaVersion: z.literal(1),
+  description: z.string().optional(),
+  tenantId: guid,
+  managementGroups: z.array(ManagementGroupSeed).default([]),
+  subscriptions: z.array(SubscriptionSeed).default([]),
+  userAssignedIdentities: z.array(UserAssignedIdentitySeed).default([]),
+  resources: z.array(ResourceSeed).default([]),
+  servicePrincipals: z.array(ServicePrincipalSeed).default([]),
+  deletedServicePrincipals: z.array(DeletedServicePrincipalSeed).default([]),
+  signInActivity: z.array(SignInActivitySeed).default([]),
+  roleDefinitions: z.array(RoleDefinitionSeed).default([]),
+  roleAssignments: z.array(RoleAssignmentSeed).default([]),
+  appRoleAssignments: z.array(AppRoleAssignmentSeed).default([]),
+  groups: z.array(GroupSeed).default([]),
+  users: z.array(UserSeed).default([]),
+  directoryRoleAssignments: z.array(DirectoryRoleAssignmentSeed).default([]),
+  bot: z.strictObject({ principalId: guid, clientId: guid }),
+});
+
+/** A seed as written (defaults optional). */
+export type SeedInput = z.input<typeof SeedSchema>;
+/** A seed after parsing (defaults filled in). */
+export type Seed = z.output<typeof SeedSchema>;

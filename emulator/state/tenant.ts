@@ -1,0 +1,484 @@
+import { randomUUID } from 'node:crypto';
+import { EmulatorHttpError } from '../server/errors.ts';
+import { canonicalPath, deriveGuid, idKey, parseScope, type ParsedScope } from './ids.ts';
+import type {
+  AppRoleAssignment,
+  DirectoryObject,
+  DirectoryRoleAssignment,
+  DirectoryRoleDefinition,
+  GenericResource,
+  Group,
+  ManagementGroup,
+  PrincipalType,
+  ResourceGroup,
+  ResourceIdentity,
+  RoleAssignment,
+  RoleDefinition,
+  ServicePrincipal,
+  Subscription,
+  User,
+  UserAssignedIdentity,
+} from './model.ts';
+
+export const MICROSOFT_GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
+const ROLE_ASSIGNMENTS = '/providers/Microsoft.Authorization/roleAssignments/';
+
+export interface BotIdentity {
+  principalId: string;
+  clientId: string;
+}
+
+export interface RoleAssignmentQuery {
+  /** Only assignments at the scope or inherited from above it (ARM `atScope()`). */
+  atScope?: boolean;
+  /** Only these principals (ARM `principalId eq` is one id; `assignedTo()` adds the principal's groups). */
+  principalIds?: Set<string>;
+}
+
+export interface NewRoleAssignment {
+  scope: string;
+  name: string;
+  roleDefinitionId: string;
+  principalId: string;
+  principalType?: PrincipalType;
+  condition?: string | null;
+  conditionVersion?: string | null;
+  description?: string | null;
+  createdBy?: string | null;
+  createdOn?: Date;
+}
+
+/**
+ * One Entra tenant with its Azure estate: the state the ARM and Graph routes read and change.
+ * Keys are lower-cased ids; objects keep the casing they were created with.
+ */
+export class Tenant {
+  readonly managementGroups = new Map<string, ManagementGroup>();
+  readonly subscriptions = new Map<string, Subscription>();
+  readonly resourceGroups = new Map<string, ResourceGroup>();
+  readonly resources = new Map<string, GenericResource>();
+  readonly userAssignedIdentities = new Map<string, UserAssignedIdentity>();
+  readonly roleDefinitions = new Map<string, RoleDefinition>();
+  readonly roleAssignments = new Map<string, RoleAssignment>();
+  readonly servicePrincipals = new Map<string, ServicePrincipal>();
+  readonly deletedServicePrincipals = new Map<string, ServicePrincipal>();
+  readonly users = new Map<string, User>();
+  readonly groups = new Map<string, Group>();
+  readonly appRoleAssignments = new Map<string, AppRoleAssignment>();
+  readonly directoryRoles = new Map<string, DirectoryRoleDefinition>();
+  readonly directoryRoleAssignments = new Map<string, DirectoryRoleAssignment>();
+  /** Last sign-in per service principal appId. */
+  readonly lastSignIn = new Map<string, Date>();
+
+  constructor(
+    readonly tenantId: string,
+    readonly bot: BotIdentity,
+  ) {
+    this.managementGroups.set(tenantId.toLowerCase(), { name: tenantId, displayName: 'Tenant Root Group', parent: undefined });
+  }
+
+  // ---- scopes ----
+
+  get rootManagementGroup(): string {
+    return this.tenantId;
+  }
+
+  /** The scope itself, then every scope it inherits from, ending with "/". */
+  ancestors(scope: string): string[] {
+    const chain: string[] = [];
+    let current: string | undefined = canonicalPath(scope);
+    while (current !== undefined) {
+      chain.push(current);
+      current = this.parentScope(current);
+    }
+    return chain;
+  }
+
+  parentScope(scope: string): string | undefined {
+    const parsed = parseScope(scope);
+    if (!parsed) return undefined;
+    switch (parsed.kind) {
+      case 'root':
+        return undefined;
+      case 'managementGroup': {
+        const group = this.managementGroups.get(parsed.managementGroup!.toLowerCase());
+        if (!group || group.parent === undefined) return '/';
+        return managementGroupScope(group.parent);
+      }
+      case 'subscription': {
+        const subscription = this.subscriptions.get(parsed.subscriptionId!.toLowerCase());
+        return managementGroupScope(subscription?.managementGroup ?? this.tenantId);
+      }
+      case 'resourceGroup':
+        return `/subscriptions/${parsed.subscriptionId}`;
+      case 'resource': {
+        const segments = parsed.scope.split('/');
+        // .../providers/{ns}/{type}/{name}[/{type}/{name}]: a child resource inherits from its parent resource
+        return segments.length > 9 ? segments.slice(0, -2).join('/') : `/subscriptions/${parsed.subscriptionId}/resourceGroups/${parsed.resourceGroup}`;
+      }
+    }
+  }
+
+  /** Whether a scope names something that exists in this tenant. */
+  scopeExists(scope: string): boolean {
+    const parsed = parseScope(scope);
+    if (!parsed) return false;
+    switch (parsed.kind) {
+      case 'root':
+        return true;
+      case 'managementGroup':
+        return this.managementGroups.has(parsed.managementGroup!.toLowerCase());
+      case 'subscription':
+        return this.subscriptions.has(parsed.subscriptionId!.toLowerCase());
+      case 'resourceGroup':
+        return this.resourceGroups.has(idKey(parsed.scope));
+      case 'resource':
+        return this.resources.has(idKey(parsed.scope)) || this.userAssignedIdentities.has(idKey(parsed.scope));
+    }
+  }
+
+  /** True when `inner` is `outer` or lies below it. */
+  isWithin(inner: string, outer: string): boolean {
+    const outerKey = idKey(outer);
+    return this.ancestors(inner).some((scope) => idKey(scope) === outerKey);
+  }
+
+  // ---- role definitions ----
+
+  roleDefinition(nameOrId: string): RoleDefinition | undefined {
+    const guid = nameOrId.split('/').pop()!.toLowerCase();
+    return this.roleDefinitions.get(guid);
+  }
+
+  roleDefinitionByRoleName(roleName: string): RoleDefinition | undefined {
+    const wanted = roleName.toLowerCase();
+    for (const definition of this.roleDefinitions.values()) if (definition.roleName.toLowerCase() === wanted) return definition;
+    return undefined;
+  }
+
+  /** Role definitions usable at a scope: those whose assignable scopes contain it. */
+  roleDefinitionsAssignableAt(scope: string): RoleDefinition[] {
+    return [...this.roleDefinitions.values()].filter((definition) => this.isAssignableAt(definition, scope));
+  }
+
+  isAssignableAt(definition: RoleDefinition, scope: string): boolean {
+    return definition.assignableScopes.some((assignable) => this.isWithin(scope, assignable));
+  }
+
+  // ---- role assignments ----
+
+  roleAssignment(id: string): RoleAssignment | undefined {
+    return this.roleAssignments.get(idKey(id));
+  }
+
+  /**
+   * Role assignments visible at a scope, with ARM's list semantics: at, above and below the scope,
+   * or only at and above it with `atScope`.
+   */
+  listRoleAssignments(scope: string, query: RoleAssignmentQuery = {}): RoleAssignment[] {
+    const above = new Set(this.ancestors(scope).map(idKey));
+    const scopeKey = idKey(scope);
+    return [...this.roleAssignments.values()].filter((assignment) => {
+      if (query.principalIds && !query.principalIds.has(assignment.principalId.toLowerCase())) return false;
+      const assignmentScope = idKey(assignment.scope);
+      if (above.has(assignmentScope)) return true;
+      if (query.atScope) return false;
+      return scopeKey === '/' || this.isWithin(assignment.scope, scope);
+    });
+  }
+
+  createRoleAssignment(input: NewRoleAssignment, now: Date): { assignment: RoleAssignment; created: boolean } {
+    const scope = canonicalPath(input.scope);
+    if (!this.scopeExists(scope)) throw scopeNotFound(scope);
+    const definition = this.roleDefinition(input.roleDefinitionId);
+    if (!definition) {
+      throw new EmulatorHttpError(400, 'RoleDefinitionDoesNotExist', `The specified role definition with ID '${input.roleDefinitionId.split('/').pop()}' does not exist.`);
+    }
+    if (!this.isAssignableAt(definition, scope)) {
+      throw new EmulatorHttpError(400, 'RoleDefinitionNotAssignableAtScope', `The role definition '${definition.name}' is not assignable at scope '${scope}'.`);
+    }
+    const principal = this.directoryObject(input.principalId);
+    if (!principal) {
+      throw new EmulatorHttpError(400, 'PrincipalNotFound', `Principal ${input.principalId.replaceAll('-', '')} does not exist in the directory ${this.tenantId}. Check that you have the correct principal ID.`);
+    }
+    const id = roleAssignmentId(scope, input.name);
+    const existing = this.roleAssignment(id);
+    if (existing) {
+      const same =
+        existing.principalId.toLowerCase() === input.principalId.toLowerCase() &&
+        existing.roleDefinitionName.toLowerCase() === definition.name.toLowerCase() &&
+        idKey(existing.scope) === idKey(scope);
+      if (!same) {
+        throw new EmulatorHttpError(400, 'RoleAssignmentUpdateNotPermitted', 'Tenant ID, application ID, principal ID, and scope are not allowed to be updated.');
+      }
+      existing.condition = input.condition ?? null;
+      existing.conditionVersion = input.conditionVersion ?? null;
+      existing.description = input.description ?? null;
+      existing.updatedOn = now;
+      existing.updatedBy = input.createdBy ?? null;
+      return { assignment: existing, created: false };
+    }
+    const duplicate = [...this.roleAssignments.values()].find(
+      (assignment) =>
+        idKey(assignment.scope) === idKey(scope) &&
+        assignment.principalId.toLowerCase() === input.principalId.toLowerCase() &&
+        assignment.roleDefinitionName.toLowerCase() === definition.name.toLowerCase(),
+    );
+    if (duplicate) {
+      throw new EmulatorHttpError(409, 'RoleAssignmentExists', `The role assignment already exists. The ID of the existing role assignment is ${duplicate.name.replaceAll('-', '')}.`);
+    }
+    const assignment: RoleAssignment = {
+      id,
+      name: input.name,
+      scope,
+      roleDefinitionName: definition.name,
+      principalId: input.principalId,
+      principalType: input.principalType ?? principalTypeOf(principal),
+      condition: input.condition ?? null,
+      conditionVersion: input.condition ? (input.conditionVersion ?? '2.0') : null,
+      description: input.description ?? null,
+      createdOn: input.createdOn ?? now,
+      updatedOn: input.createdOn ?? now,
+      createdBy: input.createdBy ?? null,
+      updatedBy: input.createdBy ?? null,
+    };
+    this.roleAssignments.set(idKey(id), assignment);
+    return { assignment, created: true };
+  }
+
+  deleteRoleAssignment(id: string): RoleAssignment | undefined {
+    const assignment = this.roleAssignment(id);
+    if (assignment) this.roleAssignments.delete(idKey(id));
+    return assignment;
+  }
+
+  // ---- directory ----
+
+  directoryObject(id: string): DirectoryObject | undefined {
+    const key = id.toLowerCase();
+    const servicePrincipal = this.servicePrincipals.get(key);
+    if (servicePrincipal) return { kind: 'servicePrincipal', object: servicePrincipal };
+    const user = this.users.get(key);
+    if (user) return { kind: 'user', object: user };
+    const group = this.groups.get(key);
+    if (group) return { kind: 'group', object: group };
+    return undefined;
+  }
+
+  servicePrincipalByAppId(appId: string): ServicePrincipal | undefined {
+    const wanted = appId.toLowerCase();
+    for (const principal of this.servicePrincipals.values()) if (principal.appId.toLowerCase() === wanted) return principal;
+    return undefined;
+  }
+
+  get microsoftGraph(): ServicePrincipal {
+    const graph = this.servicePrincipalByAppId(MICROSOFT_GRAPH_APP_ID);
+    if (!graph) throw new Error('the tenant has no Microsoft Graph service principal');
+    return graph;
+  }
+
+  /** Every group the object belongs to, directly or through nested groups. */
+  transitiveGroupsOf(objectId: string): Group[] {
+    const found = new Map<string, Group>();
+    const pending = [objectId.toLowerCase()];
+    while (pending.length > 0) {
+      const member = pending.pop()!;
+      for (const group of this.groups.values()) {
+        const key = group.id.toLowerCase();
+        if (!found.has(key) && group.members.some((m) => m.toLowerCase() === member)) {
+          found.set(key, group);
+          pending.push(key);
+        }
+      }
+    }
+    return [...found.values()];
+  }
+
+  /** The ids a principal acts as for RBAC: itself and all its groups. */
+  securityIdentities(principalId: string): Set<string> {
+    return new Set([principalId.toLowerCase(), ...this.transitiveGroupsOf(principalId).map((g) => g.id.toLowerCase())]);
+  }
+
+  /** Removes a service principal; application ones go to deleted items, managed-identity ones are gone for good. */
+  deleteServicePrincipal(id: string, now: Date): ServicePrincipal | undefined {
+    const principal = this.servicePrincipals.get(id.toLowerCase());
+    if (!principal) return undefined;
+    this.servicePrincipals.delete(id.toLowerCase());
+    if (principal.servicePrincipalType !== 'ManagedIdentity') {
+      this.deletedServicePrincipals.set(id.toLowerCase(), { ...principal, deletedDateTime: now });
+    }
+    for (const [key, grant] of this.appRoleAssignments) if (grant.principalId.toLowerCase() === id.toLowerCase()) this.appRoleAssignments.delete(key);
+    return principal;
+  }
+
+  appRoleAssignmentsOf(principalId: string): AppRoleAssignment[] {
+    const wanted = principalId.toLowerCase();
+    return [...this.appRoleAssignments.values()].filter((grant) => grant.principalId.toLowerCase() === wanted);
+  }
+
+  grantAppRole(principalId: string, appRoleId: string, resourceId: string, now: Date): AppRoleAssignment {
+    const principal = this.servicePrincipals.get(principalId.toLowerCase());
+    const grant: AppRoleAssignment = {
+      id: appRoleAssignmentId(principalId, appRoleId, resourceId),
+      appRoleId,
+      principalId,
+      principalType: principal ? 'ServicePrincipal' : 'Group',
+      resourceId,
+      createdDateTime: now,
+    };
+    this.appRoleAssignments.set(grant.id, grant);
+    return grant;
+  }
+
+  // ---- managed identities and resources ----
+
+  userAssignedIdentity(id: string): UserAssignedIdentity | undefined {
+    return this.userAssignedIdentities.get(idKey(id));
+  }
+
+  /** Creates a user-assigned identity and the managed-identity service principal Entra makes for it. */
+  createUserAssignedIdentity(
+    input: { id: string; location: string; tags?: Record<string, string>; principalId?: string; clientId?: string },
+    now: Date,
+  ): { identity: UserAssignedIdentity; created: boolean } {
+    const parsed = parseScope(input.id);
+    if (!parsed || parsed.kind !== 'resource') throw new EmulatorHttpError(400, 'InvalidResourceId', `'${input.id}' is not a resource id.`);
+    this.requireResourceGroup(parsed);
+    const existing = this.userAssignedIdentity(input.id);
+    if (existing) {
+      existing.location = input.location;
+      existing.tags = input.tags ?? existing.tags;
+      return { identity: existing, created: false };
+    }
+    const identity: UserAssignedIdentity = {
+      id: canonicalPath(input.id),
+      name: parsed.name!,
+      location: input.location,
+      tags: input.tags ?? {},
+      principalId: input.principalId ?? randomUUID(),
+      clientId: input.clientId ?? randomUUID(),
+      createdAt: now,
+    };
+    this.userAssignedIdentities.set(idKey(identity.id), identity);
+    this.addManagedIdentityPrincipal(identity.principalId, identity.clientId, identity.name, identity.id, true, now);
+    return { identity, created: true };
+  }
+
+  deleteUserAssignedIdentity(id: string, now: Date): UserAssignedIdentity | undefined {
+    const identity = this.userAssignedIdentity(id);
+    if (!identity) return undefined;
+    this.userAssignedIdentities.delete(idKey(id));
+    this.deleteServicePrincipal(identity.principalId, now);
+    return identity;
+  }
+
+  resource(id: string): GenericResource | undefined {
+    return this.resources.get(idKey(id));
+  }
+
+  /** Creates or replaces a resource; a system-assigned identity gains or loses its service principal with it. */
+  putResource(
+    input: { id: string; location: string; tags?: Record<string, string>; identity?: { systemAssigned: boolean; userAssigned: string[]; principalId?: string } },
+    now: Date,
+  ): { resource: GenericResource; created: boolean } {
+    const parsed = parseScope(input.id);
+    if (!parsed || parsed.kind !== 'resource') throw new EmulatorHttpError(400, 'InvalidResourceId', `'${input.id}' is not a resource id.`);
+    this.requireResourceGroup(parsed);
+    for (const uami of input.identity?.userAssigned ?? []) {
+      if (!this.userAssignedIdentity(uami)) {
+        throw new EmulatorHttpError(400, 'FailedIdentityOperation', `Resource '${uami}' was not found.`);
+      }
+    }
+    const existing = this.resource(input.id);
+    const previousPrincipal = existing?.identity?.principalId;
+    let identity: ResourceIdentity | undefined;
+    if (input.identity && (input.identity.systemAssigned || input.identity.userAssigned.length > 0)) {
+      const principalId = input.identity.systemAssigned ? (previousPrincipal ?? input.identity.principalId ?? randomUUID()) : undefined;
+      identity = { systemAssigned: input.identity.systemAssigned, principalId, userAssigned: input.identity.userAssigned.map(canonicalPath) };
+    }
+    if (previousPrincipal && identity?.principalId !== previousPrincipal) this.deleteServicePrincipal(previousPrincipal, now);
+    if (identity?.principalId && identity.principalId !== previousPrincipal) {
+      this.addManagedIdentityPrincipal(identity.principalId, deriveGuid('appId', identity.principalId), parsed.name!, parsed.scope, false, now);
+    }
+    const resource: GenericResource = {
+      id: existing?.id ?? canonicalPath(input.id),
+      name: parsed.name!,
+      type: `${parsed.provider}/${parsed.resourceType}`,
+      location: input.location,
+      tags: input.tags ?? existing?.tags ?? {},
+      identity,
+      createdAt: existing?.createdAt ?? now,
+    };
+    this.resources.set(idKey(resource.id), resource);
+    return { resource, created: !existing };
+  }
+
+  deleteResource(id: string, now: Date): GenericResource | undefined {
+    const resource = this.resource(id);
+    if (!resource) return undefined;
+    this.resources.delete(idKey(id));
+    if (resource.identity?.principalId) this.deleteServicePrincipal(resource.identity.principalId, now);
+    return resource;
+  }
+
+  /** Resources that have this user-assigned identity attached. */
+  consumersOf(identityId: string): GenericResource[] {
+    const key = idKey(identityId);
+    return [...this.resources.values()].filter((resource) => resource.identity?.userAssigned.some((uami) => idKey(uami) === key));
+  }
+
+  addManagedIdentityPrincipal(principalId: string, appId: string, displayName: string, resourceId: string, explicit: boolean, now: Date): ServicePrincipal {
+    const principal: ServicePrincipal = {
+      id: principalId,
+      appId,
+      displayName,
+      servicePrincipalType: 'ManagedIdentity',
+      alternativeNames: [`isExplicit=${explicit ? 'True' : 'False'}`, resourceId],
+      servicePrincipalNames: [appId, `https://identity.azure.net/${Buffer.from(deriveGuid('spn', principalId)).toString('base64')}`],
+      appRoles: [],
+      accountEnabled: true,
+      createdDateTime: now,
+    };
+    this.servicePrincipals.set(principalId.toLowerCase(), principal);
+    return principal;
+  }
+
+  private requireResourceGroup(parsed: ParsedScope): void {
+    if (!this.subscriptions.has(parsed.subscriptionId!.toLowerCase())) {
+      throw new EmulatorHttpError(404, 'SubscriptionNotFound', `The subscription '${parsed.subscriptionId}' could not be found.`);
+    }
+    if (!this.resourceGroups.has(idKey(`/subscriptions/${parsed.subscriptionId}/resourceGroups/${parsed.resourceGroup}`))) {
+      throw new EmulatorHttpError(404, 'ResourceGroupNotFound', `Resource group '${parsed.resourceGroup}' could not be found.`);
+    }
+  }
+}
+
+export const managementGroupScope = (name: string) => `/providers/Microsoft.Management/managementGroups/${name}`;
+
+export const roleAssignmentId = (scope: string, name: string) =>
+  `${canonicalPath(scope) === '/' ? '' : canonicalPath(scope)}${ROLE_ASSIGNMENTS}${name}`;
+
+/** Graph issues opaque base64url ids for app-role grants; ours are derived so a seed loads the same each time. */
+const appRoleAssignmentId = (principalId: string, appRoleId: string, resourceId: string) =>
+  Buffer.from(deriveGuid('appRoleAssignment', principalId, appRoleId, resourceId).replaceAll('-', ''), 'hex').toString('base64url') +
+  Buffer.from(principalId.replaceAll('-', '').slice(0, 16), 'hex').toString('base64url');
+
+function principalTypeOf(object: DirectoryObject): PrincipalType {
+  return object.kind === 'user' ? 'User' : object.kind === 'group' ? 'Group' : 'ServicePrincipal';
+}
+
+export function scopeNotFound(scope: string): EmulatorHttpError {
+  const parsed = parseScope(scope);
+  switch (parsed?.kind) {
+    case 'subscription':
+      return new EmulatorHttpError(404, 'SubscriptionNotFound', `The subscription '${parsed.subscriptionId}' could not be found.`);
+    case 'resourceGroup':
+      return new EmulatorHttpError(404, 'ResourceGroupNotFound', `Resource group '${parsed.resourceGroup}' could not be found.`);
+    case 'managementGroup':
+      return new EmulatorHttpError(404, 'NotFound', `Management group '${parsed.managementGroup}' not found.`);
+    case 'resource':
+      return new EmulatorHttpError(404, 'ResourceNotFound', `The Resource '${parsed.provider}/${parsed.resourceType}/${parsed.name}' under resource group '${parsed.resourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`);
+    default:
+      return new EmulatorHttpError(400, 'InvalidScope', `The scope '${scope}' is not valid.`);
+  }
+}
