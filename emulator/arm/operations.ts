@@ -19,6 +19,8 @@ export interface ArmOperation {
   correlationId: string;
   clientRequestId: string;
   at: Date;
+  /** A write that changed a resource which already existed (Event Grid then carries `httpRequest`, as for deletes). */
+  updatedExisting?: boolean;
 }
 
 export type ArmOperationListener = (operation: ArmOperation) => void;
