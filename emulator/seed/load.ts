@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
 import { catalog } from '../data/catalog.ts';
-import { canonicalPath, deriveGuid, idKey, parseScope } from '../state/ids.ts';
+import { canonicalPath, deriveGuid, fullResourceType, idKey, parseScope, type ParsedScope } from '../state/ids.ts';
 import { roleAssignmentId, Tenant } from '../state/tenant.ts';
 import type { PrincipalType, RoleDefinition } from '../state/model.ts';
 import { SeedSchema, type Seed } from './schema.ts';
@@ -41,13 +42,19 @@ export function loadSeedFile(file: string): Tenant {
 /** Validates a seed and builds the tenant it describes; throws SeedError listing every problem. */
 export function buildTenant(raw: unknown, source?: string): Tenant {
   const parsed = SeedSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new SeedError(parsed.error.issues.map((issue) => ({ path: jsonPath(issue.path), message: issue.message })), source);
-  }
+  if (!parsed.success) throw new SeedError(parsed.error.issues.flatMap(schemaProblems), source);
   const problems: SeedProblem[] = [];
   const tenant = populate(parsed.data, problems);
   if (problems.length > 0) throw new SeedError(problems, source);
   return tenant;
+}
+
+/** A misspelt key is reported at its own path, so the message points at the word to fix. */
+function schemaProblems(issue: z.core.$ZodIssue): SeedProblem[] {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({ path: jsonPath([...issue.path, key]), message: `unknown key '${key}'` }));
+  }
+  return [{ path: jsonPath(issue.path), message: issue.message }];
 }
 
 const at = (value: string | undefined) => (value ? new Date(value) : SEED_EPOCH);
@@ -61,7 +68,11 @@ function populate(seed: Seed, problems: SeedProblem[]): Tenant {
   const subscriptionGroup = new Map<string, string>();
   seed.managementGroups.forEach((group, i) => {
     const key = group.name.toLowerCase();
-    if (tenant.managementGroups.has(key)) problem(`$.managementGroups[${i}].name`, `management group '${group.name}' is declared twice`);
+    if (tenant.managementGroups.has(key)) {
+      const what = key === seed.tenantId.toLowerCase() ? 'is the tenant root group' : 'is declared twice';
+      problem(`$.managementGroups[${i}].name`, `management group '${group.name}' ${what}`);
+      return;
+    }
     tenant.managementGroups.set(key, { name: group.name, displayName: group.displayName ?? group.name, parent: group.parent ?? seed.tenantId });
     group.subscriptions.forEach((subscriptionId, j) => {
       if (subscriptionGroup.has(subscriptionId.toLowerCase())) problem(`$.managementGroups[${i}].subscriptions[${j}]`, `subscription ${subscriptionId} is in two management groups`);
@@ -71,6 +82,7 @@ function populate(seed: Seed, problems: SeedProblem[]): Tenant {
   seed.managementGroups.forEach((group, i) => {
     if (group.parent && !tenant.managementGroups.has(group.parent.toLowerCase())) problem(`$.managementGroups[${i}].parent`, `unknown management group '${group.parent}'`);
   });
+  checkManagementGroupHierarchy(tenant, seed, problem);
 
   seed.subscriptions.forEach((subscription, i) => {
     const key = subscription.subscriptionId.toLowerCase();
@@ -110,7 +122,12 @@ function populate(seed: Seed, problems: SeedProblem[]): Tenant {
     if (tenant.roleDefinitions.has(role.id.toLowerCase())) problem(`$.roleDefinitions[${i}].id`, `role definition ${role.id} already exists`);
     if (tenant.roleDefinitionByRoleName(role.roleName)) problem(`$.roleDefinitions[${i}].roleName`, `a role named '${role.roleName}' already exists`);
     role.assignableScopes.forEach((scope, j) => {
-      if (!parseScope(scope)) problem(`$.roleDefinitions[${i}].assignableScopes[${j}]`, `'${scope}' is not an ARM scope`);
+      const kind = parseScope(scope)?.kind;
+      if (kind !== 'managementGroup' && kind !== 'subscription' && kind !== 'resourceGroup') {
+        problem(`$.roleDefinitions[${i}].assignableScopes[${j}]`, `'${scope}' is not a management group, subscription or resource group scope (custom roles cannot use '/' or a resource)`);
+      } else if (!tenant.scopeExists(scope)) {
+        problem(`$.roleDefinitions[${i}].assignableScopes[${j}]`, `scope '${scope}' does not exist in the seed`);
+      }
     });
     tenant.roleDefinitions.set(role.id.toLowerCase(), {
       name: role.id,
@@ -186,7 +203,7 @@ function populate(seed: Seed, problems: SeedProblem[]): Tenant {
   // Managed identities: user-assigned ones, then resources with their identity blocks.
   seed.userAssignedIdentities.forEach((identity, i) => {
     const parsed = parseScope(identity.id);
-    if (!parsed || parsed.kind !== 'resource' || `${parsed.provider}/${parsed.resourceType}`.toLowerCase() !== 'microsoft.managedidentity/userassignedidentities') {
+    if (!parsed || parsed.kind !== 'resource' || !isUserAssignedIdentityType(parsed)) {
       problem(`$.userAssignedIdentities[${i}].id`, `'${identity.id}' is not a Microsoft.ManagedIdentity/userAssignedIdentities resource id`);
       return;
     }
@@ -211,6 +228,10 @@ function populate(seed: Seed, problems: SeedProblem[]): Tenant {
       problem(`$.resources[${i}].id`, `'${resource.id}' is not an ARM resource id`);
       return;
     }
+    if (isUserAssignedIdentityType(parsed)) {
+      problem(`$.resources[${i}].id`, `'${resource.id}' is a user-assigned identity: declare it under userAssignedIdentities`);
+      return;
+    }
     if (!tenant.resourceGroups.has(idKey(`/subscriptions/${parsed.subscriptionId}/resourceGroups/${parsed.resourceGroup}`))) {
       problem(`$.resources[${i}].id`, `resource group '${parsed.resourceGroup}' of subscription ${parsed.subscriptionId} is not in the seed`);
       return;
@@ -219,9 +240,11 @@ function populate(seed: Seed, problems: SeedProblem[]): Tenant {
       problem(`$.resources[${i}].id`, `resource '${resource.id}' is declared twice`);
       return;
     }
+    const problemsBefore = problems.length;
     const type = resource.identity?.type.replace(/\s/g, '').toLowerCase() ?? 'none';
     const systemAssigned = type.includes('systemassigned');
     const userAssigned = resource.identity?.userAssignedIdentities ?? [];
+    if (type.includes('userassigned') && userAssigned.length === 0) problem(`$.resources[${i}].identity.userAssignedIdentities`, `type '${resource.identity?.type}' needs at least one user-assigned identity`);
     userAssigned.forEach((uami, j) => {
       if (!tenant.userAssignedIdentity(uami)) problem(`$.resources[${i}].identity.userAssignedIdentities[${j}]`, `unknown user-assigned identity '${uami}'`);
     });
@@ -229,7 +252,7 @@ function populate(seed: Seed, problems: SeedProblem[]): Tenant {
     if (!systemAssigned && resource.identity?.principalId) problem(`$.resources[${i}].identity.principalId`, 'a principalId is only for a system-assigned identity');
     const principalId = systemAssigned ? (resource.identity?.principalId ?? deriveGuid('system-assigned', idKey(resource.id))) : undefined;
     if (principalId) claimObjectId(principalId, `$.resources[${i}].identity.principalId`);
-    if (problems.length > 0) return;
+    if (problems.length > problemsBefore) return;
     tenant.putResource(
       {
         id: resource.id,
@@ -241,23 +264,38 @@ function populate(seed: Seed, problems: SeedProblem[]): Tenant {
     );
   });
 
-  if (!tenant.directoryObject(seed.bot.principalId)) {
-    problem('$.bot.principalId', "the bot must be in the seed: a user-assigned identity's principalId, a resource's system-assigned principalId, or a servicePrincipals entry");
-  }
+  checkBot(tenant, seed, problem);
+  checkGroups(tenant, seed, problem);
 
   // Grants: Azure role assignments, Graph app roles, directory roles, sign-in activity.
+  const overLimit = roleAssignmentLimits();
+  const assignmentTriples = new Map<string, number>();
   seed.roleAssignments.forEach((assignment, i) => {
     const path = `$.roleAssignments[${i}]`;
+    const problemsBefore = problems.length;
     const role = resolveRole(tenant, assignment.role);
     if (!role) problem(`${path}.role`, `unknown role '${assignment.role}' (a built-in role name, a custom role name from this seed, or a role definition GUID)`);
     const scope = canonicalPath(assignment.scope);
     if (!parseScope(scope)) problem(`${path}.scope`, `'${assignment.scope}' is not an ARM scope`);
     else if (!tenant.scopeExists(scope)) problem(`${path}.scope`, `scope '${assignment.scope}' does not exist in the seed`);
     else if (role && !tenant.isAssignableAt(role, scope)) problem(`${path}.role`, `role '${role.roleName}' is not assignable at '${assignment.scope}'`);
-    if (!role || problems.length > 0) return;
+    if (!role || problems.length > problemsBefore) return;
     const name = assignment.name ?? deriveGuid('roleAssignment', idKey(scope), role.name, assignment.principalId.toLowerCase());
     if (tenant.roleAssignment(roleAssignmentId(scope, name))) {
       problem(`${path}.name`, `role assignment ${name} at '${scope}' is declared twice`);
+      return;
+    }
+    // ARM refuses a second assignment of the same role to the same principal at the same scope (RoleAssignmentExists).
+    const triple = `${idKey(scope)}|${role.name.toLowerCase()}|${assignment.principalId.toLowerCase()}`;
+    const earlier = assignmentTriples.get(triple);
+    if (earlier !== undefined) {
+      problem(path, `the same role, principal and scope as $.roleAssignments[${earlier}] (ARM allows one such assignment)`);
+      return;
+    }
+    assignmentTriples.set(triple, i);
+    const limit = overLimit(scope);
+    if (limit) {
+      problem(`${path}.scope`, limit);
       return;
     }
     const principal = tenant.directoryObject(assignment.principalId);
@@ -280,11 +318,17 @@ function populate(seed: Seed, problems: SeedProblem[]): Tenant {
     });
   });
 
+  const grantedAppRoles = new Map<string, number>();
   seed.appRoleAssignments.forEach((grant, i) => {
     const appRole = graph.appRoles.find((role) => role.value.toLowerCase() === grant.permission.toLowerCase());
     if (!appRole) problem(`$.appRoleAssignments[${i}].permission`, `unknown Microsoft Graph application permission '${grant.permission}'`);
     if (!tenant.servicePrincipals.has(grant.principalId.toLowerCase())) problem(`$.appRoleAssignments[${i}].principalId`, `no service principal ${grant.principalId} in the seed`);
-    if (appRole && problems.length === 0) tenant.grantAppRole(grant.principalId, appRole.id, graph.id, at(grant.createdAt));
+    if (!appRole) return;
+    const key = `${grant.principalId.toLowerCase()}|${appRole.id}`;
+    const earlier = grantedAppRoles.get(key);
+    if (earlier !== undefined) problem(`$.appRoleAssignments[${i}]`, `'${grant.permission}' is already granted to ${grant.principalId} at $.appRoleAssignments[${earlier}]`);
+    grantedAppRoles.set(key, i);
+    if (problems.length === 0) tenant.grantAppRole(grant.principalId, appRole.id, graph.id, at(grant.createdAt));
   });
 
   seed.directoryRoleAssignments.forEach((grant, i) => {
@@ -293,15 +337,23 @@ function populate(seed: Seed, problems: SeedProblem[]): Tenant {
       problem(`$.directoryRoleAssignments[${i}].role`, `unknown Microsoft Entra built-in role '${grant.role}'`);
       return;
     }
-    if (!tenant.directoryObject(grant.principalId)) problem(`$.directoryRoleAssignments[${i}].principalId`, `no user, group or service principal ${grant.principalId} in the seed`);
-    const id = Buffer.from(deriveGuid('directoryRoleAssignment', role.templateId, grant.principalId).replaceAll('-', ''), 'hex').toString('base64url');
+    const principal = tenant.directoryObject(grant.principalId);
+    if (!principal) problem(`$.directoryRoleAssignments[${i}].principalId`, `no user, group or service principal ${grant.principalId} in the seed`);
+    if (principal?.kind === 'group' && !principal.object.isAssignableToRole) {
+      problem(`$.directoryRoleAssignments[${i}].principalId`, `group '${principal.object.displayName}' is not role-assignable: Entra assigns directory roles only to groups created with isAssignableToRole`);
+    }
+    const id = Buffer.from(deriveGuid('directoryRoleAssignment', role.templateId, grant.principalId.toLowerCase()).replaceAll('-', ''), 'hex').toString('base64url');
+    if (tenant.directoryRoleAssignments.has(id)) {
+      problem(`$.directoryRoleAssignments[${i}]`, `'${role.displayName}' is already assigned to ${grant.principalId}`);
+      return;
+    }
     tenant.directoryRoleAssignments.set(id, { id, principalId: grant.principalId, roleDefinitionId: role.templateId, directoryScopeId: '/' });
   });
 
   seed.signInActivity.forEach((entry, i) => {
     const principal = entry.principalId ? tenant.servicePrincipals.get(entry.principalId.toLowerCase()) : tenant.servicePrincipalByAppId(entry.appId!);
     if (!principal) {
-      problem(`$.signInActivity[${i}]`, `no service principal ${entry.principalId ?? entry.appId} in the seed`);
+      problem(`$.signInActivity[${i}].${entry.principalId ? 'principalId' : 'appId'}`, `no service principal ${entry.principalId ?? entry.appId} in the seed`);
       return;
     }
     if (entry.appId && principal.appId.toLowerCase() !== entry.appId.toLowerCase()) problem(`$.signInActivity[${i}].appId`, `appId does not belong to principal ${entry.principalId}`);
@@ -315,3 +367,77 @@ function resolveRole(tenant: Tenant, role: string): RoleDefinition | undefined {
   return tenant.roleDefinitionByRoleName(role) ?? tenant.roleDefinition(role);
 }
 
+
+type ProblemSink = (path: string, message: string) => void;
+
+const isUserAssignedIdentityType = (parsed: ParsedScope) => fullResourceType(parsed).toLowerCase() === 'microsoft.managedidentity/userassignedidentities';
+
+/** Azure allows six levels of management groups below the root; a cycle would make every scope walk loop. */
+const MAX_MANAGEMENT_GROUP_DEPTH = 6;
+
+function checkManagementGroupHierarchy(tenant: Tenant, seed: Seed, problem: ProblemSink): void {
+  const root = tenant.rootManagementGroup.toLowerCase();
+  seed.managementGroups.forEach((declared, i) => {
+    const seen = new Set<string>();
+    let key: string | undefined = declared.name.toLowerCase();
+    while (key !== undefined && key !== root) {
+      if (seen.has(key)) {
+        problem(`$.managementGroups[${i}].parent`, `management groups form a cycle through '${declared.name}'`);
+        // Cut the cycle so later scope walks end; the seed is refused anyway.
+        tenant.managementGroups.get(declared.name.toLowerCase())!.parent = tenant.rootManagementGroup;
+        return;
+      }
+      seen.add(key);
+      key = tenant.managementGroups.get(key)?.parent?.toLowerCase();
+    }
+    if (seen.size > MAX_MANAGEMENT_GROUP_DEPTH) {
+      problem(`$.managementGroups[${i}].parent`, `'${declared.name}' is ${seen.size} levels below the tenant root; Azure allows ${MAX_MANAGEMENT_GROUP_DEPTH}`);
+    }
+  });
+}
+
+/** The bot signs in as a service principal, and its tokens carry its clientId as the appId. */
+function checkBot(tenant: Tenant, seed: Seed, problem: ProblemSink): void {
+  const principal = tenant.servicePrincipals.get(seed.bot.principalId.toLowerCase());
+  if (!principal) {
+    problem('$.bot.principalId', "the bot must be in the seed: a user-assigned identity's principalId, a resource's system-assigned principalId, or a servicePrincipals entry");
+    return;
+  }
+  if (principal.appId.toLowerCase() === seed.bot.clientId.toLowerCase()) return;
+  if (principal.servicePrincipalType === 'ManagedIdentity' && principal.alternativeNames.includes('isExplicit=False')) {
+    // A system-assigned identity's appId is not in the seed: the bot's clientId is it.
+    principal.appId = seed.bot.clientId;
+    principal.servicePrincipalNames[0] = seed.bot.clientId;
+    return;
+  }
+  problem('$.bot.clientId', `the bot's clientId must be the appId of its service principal (${principal.appId})`);
+}
+
+/** Members must exist (Entra removes deleted objects from groups); role-assignable groups cannot nest groups. */
+function checkGroups(tenant: Tenant, seed: Seed, problem: ProblemSink): void {
+  seed.groups.forEach((group, i) => {
+    group.members.forEach((memberId, j) => {
+      const member = tenant.directoryObject(memberId);
+      if (!member) problem(`$.groups[${i}].members[${j}]`, `no user, group or service principal ${memberId} in the seed`);
+      else if (member.kind === 'group' && member.object.id.toLowerCase() === group.id.toLowerCase()) problem(`$.groups[${i}].members[${j}]`, 'a group cannot be a member of itself');
+      else if (member.kind === 'group' && group.isAssignableToRole) problem(`$.groups[${i}].members[${j}]`, `role-assignable group '${group.displayName}' cannot contain groups`);
+    });
+  });
+}
+
+/** Azure's role-assignment limits: 4,000 per subscription (all scopes in it) and 500 per management group. */
+function roleAssignmentLimits(): (scope: string) => string | undefined {
+  const counts = new Map<string, number>();
+  return (scope) => {
+    const parsed = parseScope(scope);
+    const [key, limit, where] = parsed?.subscriptionId
+      ? [`subscription ${parsed.subscriptionId.toLowerCase()}`, 4000, `subscription ${parsed.subscriptionId}`]
+      : parsed?.kind === 'managementGroup'
+        ? [`managementGroup ${parsed.managementGroup!.toLowerCase()}`, 500, `management group '${parsed.managementGroup}'`]
+        : [undefined, Infinity, ''];
+    if (key === undefined) return undefined;
+    const count = (counts.get(key) ?? 0) + 1;
+    counts.set(key, count);
+    return count > limit ? `more than ${limit} role assignments in ${where} (Azure's limit)` : undefined;
+  };
+}

@@ -108,26 +108,34 @@ const UserSeed = z.strictObject({ id: guid, displayName: z.string().min(1), user
 
 const DirectoryRoleAssignmentSeed = z.strictObject({ principalId: guid, role: z.string().min(1) });
 
-export const SeedSchema = z.strictObject({
-  $schema: z.string().optional(),
-  schemaVersion: z.literal(1),
-  description: z.string().optional(),
-  tenantId: guid,
-  managementGroups: z.array(ManagementGroupSeed).default([]),
-  subscriptions: z.array(SubscriptionSeed).default([]),
-  userAssignedIdentities: z.array(UserAssignedIdentitySeed).default([]),
-  resources: z.array(ResourceSeed).default([]),
-  servicePrincipals: z.array(ServicePrincipalSeed).default([]),
-  deletedServicePrincipals: z.array(DeletedServicePrincipalSeed).default([]),
-  signInActivity: z.array(SignInActivitySeed).default([]),
-  roleDefinitions: z.array(RoleDefinitionSeed).default([]),
-  roleAssignments: z.array(RoleAssignmentSeed).default([]),
-  appRoleAssignments: z.array(AppRoleAssignmentSeed).default([]),
-  groups: z.array(GroupSeed).default([]),
-  users: z.array(UserSeed).default([]),
-  directoryRoleAssignments: z.array(DirectoryRoleAssignmentSeed).default([]),
-  bot: z.strictObject({ principalId: guid, clientId: guid }),
-});
+export const SeedSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    schemaVersion: z.literal(1),
+    description: z.string().optional(),
+    tenantId: guid.describe('Also the name of the tenant root management group.'),
+    managementGroups: z.array(ManagementGroupSeed).default([]).describe('Below the tenant root; `parent` null or absent means directly under it.'),
+    subscriptions: z.array(SubscriptionSeed).default([]),
+    userAssignedIdentities: z.array(UserAssignedIdentitySeed).default([]).describe('Each gets its managed-identity service principal; its resource group must be in `subscriptions`.'),
+    resources: z.array(ResourceSeed).default([]).describe('Resources other than user-assigned identities; a system-assigned identity gets its service principal.'),
+    servicePrincipals: z
+      .array(ServicePrincipalSeed)
+      .default([])
+      .describe('Application principals, and ManagedIdentity principals whose resource (alternativeNames[1]) no longer exists.'),
+    deletedServicePrincipals: z.array(DeletedServicePrincipalSeed).default([]).describe('Soft-deleted: in the directory\'s deleted items, restorable for 30 days.'),
+    signInActivity: z.array(SignInActivitySeed).default([]).describe('Last sign-in per service principal, named by appId or principalId.'),
+    roleDefinitions: z.array(RoleDefinitionSeed).default([]).describe('Custom roles; the built-in roles are always there.'),
+    roleAssignments: z
+      .array(RoleAssignmentSeed)
+      .default([])
+      .describe('`role`: a built-in role name, a custom role name from this seed, or a role definition GUID. A principalId found nowhere is a deleted principal.'),
+    appRoleAssignments: z.array(AppRoleAssignmentSeed).default([]).describe('Microsoft Graph application permissions, by value (e.g. Directory.Read.All).'),
+    groups: z.array(GroupSeed).default([]).describe('Members: user, service principal or group ids; membership is transitive.'),
+    users: z.array(UserSeed).default([]),
+    directoryRoleAssignments: z.array(DirectoryRoleAssignmentSeed).default([]).describe('Built-in Microsoft Entra roles by display name, tenant-wide.'),
+    bot: z.strictObject({ principalId: guid, clientId: guid }).describe('The identity idwarden runs as; the emulator enforces its seeded permissions.'),
+  })
+  .meta({ title: 'idwarden emulator seed', description: 'A whole tenant in one file (DESIGN.md section 8, schemaVersion 1).' });
 
 /** A seed as written (defaults optional). */
 export type SeedInput = z.input<typeof SeedSchema>;
