@@ -3,6 +3,8 @@ import { TokenIssuer } from './identity/tokens.ts';
 import { FaultInjector, type Interceptor } from './faults/faults.ts';
 import { RequestLog } from './server/request-log.ts';
 import { ArmOperationFeed } from './arm/operations.ts';
+import { MailSink } from './graph/mail.ts';
+import { defaultArmPageSizes } from './arm/paging.ts';
 import type { Tenant } from './state/tenant.ts';
 
 /**
@@ -15,6 +17,10 @@ export class EmulatorCore {
   readonly faults = new FaultInjector();
   readonly requests = new RequestLog();
   readonly armOperations = new ArmOperationFeed();
+  /** Mail accepted by Graph sendMail (read through GET /_emulator/mail). */
+  readonly mail = new MailSink();
+  /** Items per ARM list page, per surface; tests lower them to force paging. */
+  readonly armPageSizes = defaultArmPageSizes();
   /** Consulted in order for every request; the first that answers wins. Faults come first; throttling plugs in here too. */
   readonly interceptors: Interceptor[] = [this.faults.intercept];
   /** Latency added to every ARM and Graph request, to model a network. */

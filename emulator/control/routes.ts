@@ -95,4 +95,9 @@ export const controlRoutes: Route[] = [
     });
     return json(200, { access_token: token, expires_on: String(claims.exp) });
   }),
+  control('mail', 'GET', /^\/_emulator\/mail$/i, (_req, { core }) => json(200, { value: core.mail.list() })),
+  control('mail.clear', 'DELETE', /^\/_emulator\/mail$/i, (_req, { core }) => {
+    core.mail.clear();
+    return json(204);
+  }),
 ];

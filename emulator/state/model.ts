@@ -68,6 +68,9 @@ export interface RoleDefinition {
   permissions: Permission[];
   createdOn: Date;
   updatedOn: Date;
+  /** Object id of whoever created or last changed a custom role through ARM; absent for built-in and seeded roles. */
+  createdBy?: string | null;
+  updatedBy?: string | null;
 }
 
 export type PrincipalType = 'User' | 'Group' | 'ServicePrincipal' | 'ForeignGroup' | 'Device';

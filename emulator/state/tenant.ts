@@ -9,6 +9,7 @@ import type {
   GenericResource,
   Group,
   ManagementGroup,
+  Permission,
   PrincipalType,
   ResourceGroup,
   ResourceIdentity,
@@ -316,6 +317,55 @@ export class Tenant {
     return [...this.appRoleAssignments.values()].filter((grant) => grant.principalId.toLowerCase() === wanted);
   }
 
+  /** Grants of a resource service principal's app roles (Graph's appRoleAssignedTo). */
+  appRoleAssignmentsTo(resourceId: string): AppRoleAssignment[] {
+    const wanted = resourceId.toLowerCase();
+    return [...this.appRoleAssignments.values()].filter((grant) => grant.resourceId.toLowerCase() === wanted);
+  }
+
+  revokeAppRole(assignmentId: string): AppRoleAssignment | undefined {
+    const grant = this.appRoleAssignments.get(assignmentId);
+    if (grant) this.appRoleAssignments.delete(assignmentId);
+    return grant;
+  }
+
+  /** Groups that list the object as a direct member. */
+  directGroupsOf(objectId: string): Group[] {
+    const wanted = objectId.toLowerCase();
+    return [...this.groups.values()].filter((group) => group.members.some((member) => member.toLowerCase() === wanted));
+  }
+
+  /** Direct members of a group that exist in the directory (deleted members drop out, as in Entra). */
+  directMembersOf(group: Group): DirectoryObject[] {
+    return group.members.map((id) => this.directoryObject(id)).filter((member) => member !== undefined);
+  }
+
+  /** Every member of a group, through nested groups too (nested groups themselves included), each once. */
+  transitiveMembersOf(group: Group): DirectoryObject[] {
+    const found = new Map<string, DirectoryObject>();
+    const pending = [group];
+    while (pending.length > 0) {
+      for (const member of this.directMembersOf(pending.pop()!)) {
+        const key = member.object.id.toLowerCase();
+        if (found.has(key) || key === group.id.toLowerCase()) continue;
+        found.set(key, member);
+        if (member.kind === 'group') pending.push(member.object);
+      }
+    }
+    return [...found.values()];
+  }
+
+  /** Built-in directory roles assigned tenant-wide to any of these principals. */
+  directoryRolesOf(principalIds: Set<string>): DirectoryRoleDefinition[] {
+    const roles = new Map<string, DirectoryRoleDefinition>();
+    for (const assignment of this.directoryRoleAssignments.values()) {
+      if (!principalIds.has(assignment.principalId.toLowerCase()) || assignment.directoryScopeId !== '/') continue;
+      const role = this.directoryRoles.get(assignment.roleDefinitionId.toLowerCase());
+      if (role) roles.set(role.templateId.toLowerCase(), role);
+    }
+    return [...roles.values()];
+  }
+
   grantAppRole(principalId: string, appRoleId: string, resourceId: string, now: Date): AppRoleAssignment {
     const principal = this.servicePrincipals.get(principalId.toLowerCase());
     const grant: AppRoleAssignment = {
@@ -443,6 +493,75 @@ export class Tenant {
     return principal;
   }
 
+  // ---- ARM writes: resource groups and custom role definitions ----
+
+  /** Creates a resource group, or replaces the tags of an existing one; a group never moves to another location. */
+  putResourceGroup(input: { subscriptionId: string; name: string; location: string; tags?: Record<string, string> }): { group: ResourceGroup; created: boolean } {
+    const subscription = this.subscriptions.get(input.subscriptionId.toLowerCase());
+    if (!subscription) throw scopeNotFound(`/subscriptions/${input.subscriptionId}`);
+    const id = `/subscriptions/${subscription.subscriptionId}/resourceGroups/${input.name}`;
+    const existing = this.resourceGroups.get(idKey(id));
+    if (existing) {
+      if (normalizeLocation(existing.location) !== normalizeLocation(input.location)) {
+        throw new EmulatorHttpError(409, 'InvalidResourceGroupLocation', `Invalid resource group location '${input.location}'. The Resource group already exists in location '${existing.location}'.`);
+      }
+      existing.tags = input.tags ?? {};
+      return { group: existing, created: false };
+    }
+    const group: ResourceGroup = { id, subscriptionId: subscription.subscriptionId, name: input.name, location: normalizeLocation(input.location), tags: input.tags ?? {} };
+    this.resourceGroups.set(idKey(id), group);
+    return { group, created: true };
+  }
+
+  /**
+   * Deletes a resource group with everything in it: its resources and user-assigned identities (their
+   * managed-identity service principals go with them) and the role assignments scoped inside it.
+   */
+  deleteResourceGroup(id: string, now: Date): ResourceGroup | undefined {
+    const group = this.resourceGroups.get(idKey(id));
+    if (!group) return undefined;
+    for (const resource of [...this.resources.values()]) if (this.isWithin(resource.id, group.id)) this.deleteResource(resource.id, now);
+    for (const identity of [...this.userAssignedIdentities.values()]) if (this.isWithin(identity.id, group.id)) this.deleteUserAssignedIdentity(identity.id, now);
+    for (const assignment of [...this.roleAssignments.values()]) if (this.isWithin(assignment.scope, group.id)) this.deleteRoleAssignment(assignment.id);
+    this.resourceGroups.delete(idKey(id));
+    return group;
+  }
+
+  /** Creates or updates a custom role. Role names are unique in the directory; built-in roles cannot change. */
+  putCustomRoleDefinition(
+    input: { name: string; roleName: string; description: string; permissions: Permission[]; assignableScopes: string[]; by: string | null },
+    now: Date,
+  ): { definition: RoleDefinition; created: boolean } {
+    const existing = this.roleDefinition(input.name);
+    if (existing?.roleType === 'BuiltInRole') throw builtInRoleIsReadOnly(existing);
+    const sameName = this.roleDefinitionByRoleName(input.roleName);
+    if (sameName && sameName.name.toLowerCase() !== input.name.toLowerCase()) {
+      throw new EmulatorHttpError(409, 'RoleDefinitionWithSameNameExists', 'A custom role with the same name already exists in this directory.');
+    }
+    const assignableScopes = input.assignableScopes.map(canonicalPath);
+    for (const scope of assignableScopes) if (!this.scopeExists(scope)) throw scopeNotFound(scope);
+    const fields = { roleName: input.roleName, description: input.description, permissions: input.permissions, assignableScopes, updatedOn: now, updatedBy: input.by };
+    if (existing) {
+      Object.assign(existing, fields);
+      return { definition: existing, created: false };
+    }
+    const definition: RoleDefinition = { name: input.name, roleType: 'CustomRole', createdOn: now, createdBy: input.by, ...fields };
+    this.roleDefinitions.set(input.name.toLowerCase(), definition);
+    return { definition, created: true };
+  }
+
+  /** Deletes a custom role that nothing is assigned; undefined when there is no such role. */
+  deleteCustomRoleDefinition(name: string): RoleDefinition | undefined {
+    const definition = this.roleDefinition(name);
+    if (!definition) return undefined;
+    if (definition.roleType === 'BuiltInRole') throw builtInRoleIsReadOnly(definition);
+    if ([...this.roleAssignments.values()].some((assignment) => assignment.roleDefinitionName.toLowerCase() === definition.name.toLowerCase())) {
+      throw new EmulatorHttpError(409, 'RoleDefinitionHasAssignments', 'There are existing role assignments referencing role (code: RoleDefinitionHasAssignments).');
+    }
+    this.roleDefinitions.delete(definition.name.toLowerCase());
+    return definition;
+  }
+
   private requireResourceGroup(parsed: ParsedScope): void {
     if (!this.subscriptions.has(parsed.subscriptionId!.toLowerCase())) {
       throw new EmulatorHttpError(404, 'SubscriptionNotFound', `The subscription '${parsed.subscriptionId}' could not be found.`);
@@ -452,6 +571,13 @@ export class Tenant {
     }
   }
 }
+
+/** ARM location names compare without case or spaces ("West Europe" is "westeurope"). */
+export const normalizeLocation = (location: string) => location.replace(/\s+/g, '').toLowerCase();
+
+/** The emulator's answer to changing a built-in role (ARM's exact code for this is not documented). */
+const builtInRoleIsReadOnly = (definition: RoleDefinition) =>
+  new EmulatorHttpError(400, 'CannotModifyBuiltInRole', `The built-in role '${definition.roleName}' (${definition.name}) cannot be changed or deleted.`);
 
 export const managementGroupScope = (name: string) => `/providers/Microsoft.Management/managementGroups/${name}`;
 
@@ -463,7 +589,7 @@ const appRoleAssignmentId = (principalId: string, appRoleId: string, resourceId:
   Buffer.from(deriveGuid('appRoleAssignment', principalId, appRoleId, resourceId).replaceAll('-', ''), 'hex').toString('base64url') +
   Buffer.from(principalId.replaceAll('-', '').slice(0, 16), 'hex').toString('base64url');
 
-function principalTypeOf(object: DirectoryObject): PrincipalType {
+export function principalTypeOf(object: DirectoryObject): PrincipalType {
   return object.kind === 'user' ? 'User' : object.kind === 'group' ? 'Group' : 'ServicePrincipal';
 }
 

@@ -1,4 +1,5 @@
 import { after } from 'node:test';
+import type { TokenCredential } from '@azure/identity';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../emulator/index.ts';
 
 /**
@@ -49,4 +50,13 @@ export async function call(
     // not JSON: keep the text
   }
   return { status: response.status, headers: response.headers, body };
+}
+
+/** An SDK credential that presents `tokenFor(principalId)`: a real client acting as someone other than the bot (the human admin in the portal). */
+export function credentialFor(emulator: RunningEmulator, principalId: string): TokenCredential {
+  return {
+    async getToken() {
+      return { token: tokenFor(emulator, principalId), expiresOnTimestamp: Date.now() + 3_600_000 };
+    },
+  };
 }
