@@ -1,0 +1,139 @@
+/**
+ * The idwarden command line (contract: DESIGN.md §7). Exit codes: 0 fine, 1 a finding reached --fail-on, 2 error.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { loadAzureConfig, ConfigError } from '../azure/config.ts';
+import { createAzureClients } from '../azure/clients.ts';
+import { SEVERITIES, type Severity } from '../model/finding.ts';
+import { loadPolicyFile, parsePolicy, type LoadedPolicy } from '../policy/load.ts';
+import { PolicyError, formatProblem } from '../policy/policy-error.ts';
+import { validatePolicyCommand } from '../policy/validate-command.ts';
+import { runSweep } from '../pipeline/sweep.ts';
+import { REPORT_FORMATS, renderReport } from '../report/render.ts';
+
+const DEFAULT_POLICY = new URL('../policy/default-policy.yaml', import.meta.url);
+/** The instant the demo tenant is written against (emulator/seeds/demo.md). */
+export const DEMO_AS_OF = '2026-11-20T12:00:00Z';
+
+const ScanFlags = z.object({
+  emulator: z.boolean().default(false),
+  seed: z.string().optional(),
+  subscription: z.array(z.guid()).optional(),
+  policy: z.string().optional(),
+  format: z.enum(REPORT_FORMATS).optional(),
+  output: z.string().optional(),
+  'fail-on': z.enum(SEVERITIES).optional(),
+  'as-of': z.iso.datetime({ offset: true }).optional(),
+});
+
+class UsageError extends Error {}
+
+function parseFlags<T extends z.ZodType>(schema: T, values: unknown): z.output<T> {
+  const parsed = schema.safeParse(values);
+  if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('\n'));
+  return parsed.data;
+}
+
+function loadPolicy(file: string | undefined): LoadedPolicy {
+  return file ? loadPolicyFile(file) : parsePolicy('version: 1\n', 'built-in default policy');
+}
+
+/** Starts the in-process emulator and points this process's Azure configuration at it. */
+async function emulatorEnvironment(seed: string | undefined): Promise<{ env: Record<string, string>; stop: () => Promise<void>; apiCalls: () => Record<string, number> }> {
+  const { startEmulator } = await import('../../emulator/index.ts');
+  const emulator = await startEmulator(seed ? { seed } : {});
+  // The managed-identity credential reads these from the process environment.
+  process.env['IDENTITY_ENDPOINT'] = emulator.env['IDENTITY_ENDPOINT'];
+  process.env['IDENTITY_HEADER'] = emulator.env['IDENTITY_HEADER'];
+  delete process.env['AZURE_CLIENT_ID'];
+  return { env: emulator.env, stop: () => emulator.stop(), apiCalls: () => emulator.core.requests.countsByRoute() };
+}
+
+async function scan(args: string[], defaults: { format?: 'table'; demo?: boolean } = {}): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      emulator: { type: 'boolean' },
+      seed: { type: 'string' },
+      subscription: { type: 'string', multiple: true },
+      policy: { type: 'string' },
+      format: { type: 'string' },
+      output: { type: 'string' },
+      'fail-on': { type: 'string' },
+      'as-of': { type: 'string' },
+    },
+    strict: true,
+  });
+  const flags = parseFlags(ScanFlags, { ...values, ...(defaults.demo ? { emulator: true, 'as-of': values['as-of'] ?? DEMO_AS_OF } : {}) });
+  const policy = loadPolicy(flags.policy ?? (defaults.demo ? DEFAULT_POLICY.pathname : undefined));
+  const emulator = flags.emulator ? await emulatorEnvironment(flags.seed) : undefined;
+  try {
+    const config = loadAzureConfig(emulator ? emulator.env : process.env);
+    const clients = createAzureClients(config);
+    const result = await runSweep(clients, policy, {
+      ...(flags['as-of'] ? { asOf: new Date(flags['as-of']) } : {}),
+      ...(flags.subscription ? { subscriptions: flags.subscription } : {}),
+      ...(emulator ? { apiCalls: emulator.apiCalls } : {}),
+    });
+    const format = flags.format ?? (process.stdout.isTTY || defaults.format ? 'table' : 'json');
+    const rendered = renderReport(result.report, format);
+    if (flags.output) writeFileSync(flags.output, rendered);
+    else process.stdout.write(rendered);
+    if (defaults.demo) {
+      const directory = 'idwarden-report';
+      mkdirSync(directory, { recursive: true });
+      writeFileSync(join(directory, 'report.json'), renderReport(result.report, 'json'));
+      writeFileSync(join(directory, 'report.md'), renderReport(result.report, 'markdown'));
+      writeFileSync(join(directory, 'report.html'), renderReport(result.report, 'html'));
+      process.stderr.write(`\nwrote ${directory}/report.json, report.md, report.html\n`);
+    }
+    for (const error of result.ruleErrors) process.stderr.write(`rule ${error.ruleId} did not run: ${error.message}\n`);
+    const failOn = flags['fail-on'];
+    if (failOn) {
+      const threshold = SEVERITIES.indexOf(failOn);
+      if (result.findings.some((f) => SEVERITIES.indexOf(f.severity as Severity) >= threshold)) return 1;
+    }
+    return result.ruleErrors.length > 0 ? 2 : 0;
+  } finally {
+    await emulator?.stop();
+  }
+}
+
+const USAGE = `usage:
+  idwarden scan [--emulator] [--seed FILE] [--subscription ID]... [--policy FILE] [--format table|json|csv|markdown|html] [--output FILE] [--fail-on SEVERITY] [--as-of ISO-TIME]
+  idwarden demo                     a sweep of the built-in emulated tenant; writes idwarden-report/
+  idwarden policy validate FILE`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'scan':
+        return await scan(rest);
+      case 'demo':
+        return await scan(rest, { format: 'table', demo: true });
+      case 'policy': {
+        if (rest[0] !== 'validate' || !rest[1]) throw new UsageError('usage: idwarden policy validate FILE');
+        const result = validatePolicyCommand(rest[1]);
+        (result.exitCode === 0 ? process.stdout : process.stderr).write(`${result.output}\n`);
+        return result.exitCode;
+      }
+      default:
+        process.stderr.write(`${USAGE}\n`);
+        return command === undefined || command === '--help' ? 0 : 2;
+    }
+  } catch (error) {
+    if (error instanceof UsageError) process.stderr.write(`idwarden: ${error.message}\n${USAGE}\n`);
+    else if (error instanceof PolicyError) process.stderr.write(`idwarden: invalid policy ${error.source ?? ''}\n${error.problems.map(formatProblem).join('\n')}\n`);
+    else if (error instanceof ConfigError) process.stderr.write(`idwarden: ${error.message}\n`);
+    else process.stderr.write(`idwarden: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 2;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}
