@@ -26,7 +26,10 @@ const READ = `${TYPE}/read`;
 const WRITE = `${TYPE}/write`;
 const DELETE = `${TYPE}/delete`;
 
-/** As in the official 2024-11-30 examples: lower-case `resourcegroups`, `isolationScope` from 2024-11-30 on. */
+/**
+ * As in the official 2024-11-30 examples: lower-case `resourcegroups`, `isolationScope` from 2024-11-30 on; plus the
+ * read-only `systemData` of ARM tracked resources (the examples omit it), which is where a client learns the creation time.
+ */
 export function renderUserAssignedIdentity(identity: UserAssignedIdentity, tenantId: string, apiVersion: string | null) {
   return {
     id: withLowercaseResourceGroups(identity.id),
@@ -40,6 +43,7 @@ export function renderUserAssignedIdentity(identity: UserAssignedIdentity, tenan
       clientId: identity.clientId,
       ...(hasIsolationScope(apiVersion) ? { isolationScope: 'None' } : {}),
     },
+    systemData: { createdAt: identity.createdAt.toISOString(), lastModifiedAt: identity.createdAt.toISOString() },
   };
 }
 
