@@ -98,7 +98,7 @@ function put(req: EmulatorRequest, ctx: RouteContext) {
   const existing = tenant.userAssignedIdentity(id);
   if (existing) requireSameLocation(existing, body.location);
   const { identity, created } = tenant.createUserAssignedIdentity({ id, location: normalizeLocation(body.location), tags: body.tags ?? {} }, req.receivedAt);
-  publishArmOperation(req, ctx, { kind: 'write', resourceId: identity.id, operationName: WRITE, authorization });
+  publishArmOperation(req, ctx, { kind: 'write', resourceId: identity.id, operationName: WRITE, authorization, updatedExisting: !created });
   return json(created ? 201 : 200, renderUserAssignedIdentity(identity, tenant.tenantId, queryParam(req, 'api-version') ?? null));
 }
 
@@ -111,7 +111,7 @@ function patch(req: EmulatorRequest, ctx: RouteContext) {
   const existing = existingIdentity(ctx, id);
   if (body.location !== undefined) requireSameLocation(existing, body.location);
   const { identity } = tenant.createUserAssignedIdentity({ id, location: existing.location, tags: body.tags ?? existing.tags }, req.receivedAt);
-  publishArmOperation(req, ctx, { kind: 'write', resourceId: identity.id, operationName: WRITE, authorization });
+  publishArmOperation(req, ctx, { kind: 'write', resourceId: identity.id, operationName: WRITE, authorization, updatedExisting: true });
   return json(200, renderUserAssignedIdentity(identity, tenant.tenantId, queryParam(req, 'api-version') ?? null));
 }
 

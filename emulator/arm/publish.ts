@@ -17,7 +17,7 @@ const SUBSCRIPTION_AND_GROUP = /^\/subscriptions\/([^/]+)(?:\/resourceGroups\/([
 export function publishArmOperation(
   req: EmulatorRequest,
   ctx: RouteContext,
-  operation: { kind: ArmOperation['kind']; resourceId: string; operationName: string; authorization: AuthorizationDecision },
+  operation: Pick<ArmOperation, 'kind' | 'resourceId' | 'operationName' | 'updatedExisting'> & { authorization: AuthorizationDecision },
 ): void {
   const located = SUBSCRIPTION_AND_GROUP.exec(operation.resourceId);
   const query = encodeQuery(req.query);

@@ -59,7 +59,7 @@ function put(req: EmulatorRequest, ctx: RouteContext) {
     location: body.location,
     ...(body.tags ? { tags: body.tags } : {}),
   });
-  publishArmOperation(req, ctx, { kind: 'write', resourceId: group.id, operationName: WRITE, authorization });
+  publishArmOperation(req, ctx, { kind: 'write', resourceId: group.id, operationName: WRITE, authorization, updatedExisting: !created });
   return json(created ? 201 : 200, renderResourceGroup(group));
 }
 

@@ -134,7 +134,7 @@ function put(req: EmulatorRequest, ctx: RouteContext) {
     { id: scope.scope, location: normalizeLocation(body.location), tags: body.tags ?? {}, ...(identity ? { identity } : {}) },
     req.receivedAt,
   );
-  publishArmOperation(req, ctx, { kind: 'write', resourceId: resource.id, operationName: writeAction, authorization });
+  publishArmOperation(req, ctx, { kind: 'write', resourceId: resource.id, operationName: writeAction, authorization, updatedExisting: !created });
   return json(created ? 201 : 200, renderResource(resource, tenant));
 }
 

@@ -126,7 +126,7 @@ function create(req: EmulatorRequest, ctx: RouteContext) {
     },
     req.receivedAt,
   );
-  publishArmOperation(req, ctx, { kind: 'write', resourceId: assignment.id, operationName: WRITE, authorization });
+  publishArmOperation(req, ctx, { kind: 'write', resourceId: assignment.id, operationName: WRITE, authorization, updatedExisting: !created });
   return json(created ? 201 : 200, renderRoleAssignment(assignment));
 }
 

@@ -109,7 +109,7 @@ function put(req: EmulatorRequest, ctx: RouteContext) {
     // Creating a role that can be assigned somewhere takes the right to write roles there too.
     requireArmAction(ctx, WRITE, assignable);
   }
-  const { definition } = tenant.putCustomRoleDefinition(
+  const { definition, created } = tenant.putCustomRoleDefinition(
     {
       name: id,
       roleName: properties.roleName,
@@ -121,7 +121,7 @@ function put(req: EmulatorRequest, ctx: RouteContext) {
     req.receivedAt,
   );
   const rendered = renderRoleDefinition(definition, scope.scope);
-  publishArmOperation(req, ctx, { kind: 'write', resourceId: rendered.id, operationName: WRITE, authorization });
+  publishArmOperation(req, ctx, { kind: 'write', resourceId: rendered.id, operationName: WRITE, authorization, updatedExisting: !created });
   return json(201, rendered);
 }
 

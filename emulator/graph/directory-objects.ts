@@ -55,7 +55,7 @@ const getByIds: Route = {
     }
     return json(200, {
       '@odata.context': contextUrl(req, version, 'directoryObjects'),
-      value: [...found.values()].map((object) => renderMember(object, version, ctx.core.tenant, true)),
+      value: [...found.values()].map((object) => renderMember(object, ctx.core.tenant, true)),
     });
   },
 };
@@ -91,7 +91,7 @@ const listDeletedItems: Route = {
       context: CASTS[type],
       typeName: type,
       items,
-      render: (principal) => renderServicePrincipal(principal, version, ctx.core.tenant),
+      render: (principal) => renderServicePrincipal(principal, ctx.core.tenant),
     });
   },
 };
@@ -117,7 +117,7 @@ const getDeletedItem: Route = {
     const version = versionOf(ctx.params);
     return entity(req, version, 'directoryObjects', 'directoryObject', {
       '@odata.type': '#microsoft.graph.servicePrincipal',
-      ...renderServicePrincipal(principal, version, ctx.core.tenant),
+      ...renderServicePrincipal(principal, ctx.core.tenant),
     });
   },
 };

@@ -23,7 +23,7 @@ function members(req: EmulatorRequest, ctx: RouteContext, items: Member[]): Emul
     context: 'directoryObjects',
     typeName: 'directoryObject',
     items,
-    render: (member) => renderMember(member, version, ctx.core.tenant, readable(member.kind)),
+    render: (member) => renderMember(member, ctx.core.tenant, readable(member.kind)),
   });
 }
 

@@ -14,7 +14,7 @@ const MICROSOFT_SERVICES_TENANT = 'f8cdef31-a31e-4b4a-93e4-5f571e91255a';
 /** Graph writes whole seconds without a fraction. */
 export const graphDate = (date: Date | undefined | null) => (date ? date.toISOString().replace('.000Z', 'Z') : null);
 
-export function renderServicePrincipal(principal: ServicePrincipal, version: GraphVersion, tenant: Tenant): Entity {
+export function renderServicePrincipal(principal: ServicePrincipal, tenant: Tenant): Entity {
   const managedIdentity = principal.servicePrincipalType === 'ManagedIdentity';
   const microsoftGraph = principal.appId.toLowerCase() === MICROSOFT_GRAPH_APP_ID;
   return {
@@ -22,8 +22,6 @@ export function renderServicePrincipal(principal: ServicePrincipal, version: Gra
     deletedDateTime: graphDate(principal.deletedDateTime),
     accountEnabled: principal.accountEnabled,
     alternativeNames: [...principal.alternativeNames],
-    // createdDateTime is a beta property of servicePrincipal
-    ...(version === 'beta' ? { createdDateTime: graphDate(principal.createdDateTime) } : {}),
     appDisplayName: managedIdentity ? null : principal.displayName,
     appDescription: null,
     appId: principal.appId,
@@ -118,16 +116,16 @@ export function renderDirectoryRole(role: DirectoryRoleDefinition, tenant: Tenan
 export type Member = DirectoryObject | { kind: 'directoryRole'; object: DirectoryRoleDefinition };
 
 /** Renders with @odata.type, or (without read permission for its type) with every property but id null. */
-export function renderMember(member: Member, version: GraphVersion, tenant: Tenant, readable: boolean): Entity {
-  const rendered = renderMemberEntity(member, version, tenant);
+export function renderMember(member: Member, tenant: Tenant, readable: boolean): Entity {
+  const rendered = renderMemberEntity(member, tenant);
   const limited = readable ? rendered : Object.fromEntries(Object.keys(rendered).map((key) => [key, key === 'id' ? rendered[key] : null]));
   return { '@odata.type': `#microsoft.graph.${member.kind}`, ...limited };
 }
 
-function renderMemberEntity(member: Member, version: GraphVersion, tenant: Tenant): Entity {
+function renderMemberEntity(member: Member, tenant: Tenant): Entity {
   switch (member.kind) {
     case 'servicePrincipal':
-      return renderServicePrincipal(member.object, version, tenant);
+      return renderServicePrincipal(member.object, tenant);
     case 'user':
       return renderUser(member.object);
     case 'group':

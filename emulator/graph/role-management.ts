@@ -57,7 +57,7 @@ export const roleManagementRoutes: Route[] = [
           const rendered = renderRoleAssignment(assignment);
           if (!expand) return rendered;
           const principal = tenant.directoryObject(assignment.principalId);
-          return { ...rendered, principal: principal ? renderMember(principal, version, tenant, readable(principal.kind)) : null };
+          return { ...rendered, principal: principal ? renderMember(principal, tenant, readable(principal.kind)) : null };
         },
       });
     },

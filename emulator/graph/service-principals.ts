@@ -35,7 +35,7 @@ export const servicePrincipalRoutes: Route[] = [
         context: 'servicePrincipals',
         typeName: 'servicePrincipal',
         items,
-        render: (principal) => renderServicePrincipal(principal, version, ctx.core.tenant),
+        render: (principal) => renderServicePrincipal(principal, ctx.core.tenant),
       });
     },
   },
@@ -52,7 +52,7 @@ export const servicePrincipalRoutes: Route[] = [
       const principal = ctx.core.tenant.servicePrincipalByAppId(appId);
       if (!principal) throw resourceNotFound(appId);
       const version = versionOf(ctx.params);
-      return entity(req, version, 'servicePrincipals', 'servicePrincipal', renderServicePrincipal(principal, version, ctx.core.tenant));
+      return entity(req, version, 'servicePrincipals', 'servicePrincipal', renderServicePrincipal(principal, ctx.core.tenant));
     },
   },
   {
@@ -65,7 +65,7 @@ export const servicePrincipalRoutes: Route[] = [
       requireGraphPermission(ctx, PERMISSIONS.readServicePrincipals);
       const principal = servicePrincipalOr404(ctx, ctx.params['id']!);
       const version = versionOf(ctx.params);
-      return entity(req, version, 'servicePrincipals', 'servicePrincipal', renderServicePrincipal(principal, version, ctx.core.tenant));
+      return entity(req, version, 'servicePrincipals', 'servicePrincipal', renderServicePrincipal(principal, ctx.core.tenant));
     },
   },
 ];

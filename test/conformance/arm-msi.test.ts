@@ -36,8 +36,14 @@ const emulator = await useEmulator({ seed: seed() });
 const send = (method: string, path: string, body?: unknown) =>
   call(emulator, method, `${path}${path.includes('?') ? '&' : '?'}api-version=${VERSION}`, { token: tokenFor(emulator, HUMAN_ADMIN), ...(body ? { body } : {}) });
 
+/** `systemData` is part of every ARM tracked resource in the 2024-11-30 schema; the examples leave it out. */
 function identityOptions(prefix: string): ShapeOptions {
-  return { sameValue: [`${prefix}type`], maps: [`${prefix}tags`], enums: { [`${prefix}properties.isolationScope`]: ['None', 'Regional'] } };
+  return {
+    sameValue: [`${prefix}type`],
+    maps: [`${prefix}tags`],
+    enums: { [`${prefix}properties.isolationScope`]: ['None', 'Regional'] },
+    extraKeys: [`${prefix}systemData`],
+  };
 }
 
 function assertExample(response: { status: number; body: unknown }, fixture: { responses: Record<string, { body?: unknown }> }, status: number, options: ShapeOptions, what: string) {

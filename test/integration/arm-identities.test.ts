@@ -88,6 +88,11 @@ test('a user-assigned identity is created (201, then 200), gets its service prin
     'the second delete found nothing and published nothing',
   );
   assert.equal(operations[0]!.resourceGroup, 'rg-app');
+  assert.deepEqual(
+    operations.map((operation) => operation.updatedExisting),
+    [false, true, true, undefined],
+    'writes say whether they changed an existing identity',
+  );
 });
 
 test('identities are listed by subscription and resource group, page by page with $skiptoken', async () => {

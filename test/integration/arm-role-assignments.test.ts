@@ -124,6 +124,14 @@ test('filters: atScope() keeps the scope and above, principalId eq matches exact
     [UAMI_PRINCIPAL],
     'the group assignment at rg-app is below the scope',
   );
+  const documentedSpelling = await call(emulator, 'GET', `/subscriptions/${SUB_PROD}/providers/Microsoft.Authorization/roleAssignments?${API}&$filter=atScope()+and+assignedTo('${UAMI_PRINCIPAL}')`, {
+    token: tokenFor(emulator, BOT_PRINCIPAL),
+  });
+  assert.deepEqual(
+    documentedSpelling.body.value.map((item: { name: string }) => item.name),
+    combined.map((assignment) => assignment.name),
+    "'+' for spaces, as the docs write it",
+  );
 });
 
 test('a filter ARM does not support is 400 UnsupportedQuery, atScope() with principalId eq included', async () => {

@@ -9,12 +9,14 @@ import { APP_PRINCIPAL, BOT_CLIENT, HUMAN_ADMIN, SUB_DEV, SUB_PROD } from '../su
 
 const READER = 'acdd72a7-3385-48ef-bd42-f606fba81ae7';
 const OPS_ROLE = 'c0ffee00-0000-4000-8000-000000000001';
+const QUOTED_ROLE = 'c0ffee00-0000-4000-8000-000000000002';
 const API = 'api-version=2022-04-01';
 
 const emulator = await useEmulator({
   seed: smallTenant({
     roleDefinitions: [
       { id: OPS_ROLE, roleName: 'ops-everything', assignableScopes: [`/subscriptions/${SUB_PROD}`], permissions: [{ actions: ['*'], notActions: [], dataActions: [], notDataActions: [] }] },
+      { id: QUOTED_ROLE, roleName: "Bob's read and write", assignableScopes: [`/subscriptions/${SUB_PROD}`], permissions: [{ actions: ['*/read'] }] },
     ],
   }),
 });
@@ -58,7 +60,13 @@ test('roleName eq and type eq filters, alone and together', async () => {
   const custom = await all(bot.roleDefinitions.list(`/subscriptions/${SUB_PROD}`, { filter: "type eq 'CustomRole'" }));
   assert.deepEqual(
     custom.map((definition) => definition.name),
-    [OPS_ROLE],
+    [OPS_ROLE, QUOTED_ROLE],
+  );
+  const quoted = await all(bot.roleDefinitions.list(`/subscriptions/${SUB_PROD}`, { filter: "roleName eq 'Bob''s read and write' and type eq 'CustomRole'" }));
+  assert.deepEqual(
+    quoted.map((definition) => definition.name),
+    [QUOTED_ROLE],
+    "an escaped quote and an 'and' inside the literal",
   );
   const none = await all(bot.roleDefinitions.list(`/subscriptions/${SUB_PROD}`, { filter: "roleName eq 'Reader' and type eq 'CustomRole'" }));
   assert.deepEqual(none, []);

@@ -6,8 +6,9 @@
  * or resource claims its principal id, and the resource's subscription was swept completely (it is in
  * the snapshot's subscriptions with no `identities` or `resources` gap).
  * Stays quiet when the resource id is unknown or is not a subscription-level ARM id, when its
- * subscription was not swept or has a gap (the resource may simply be unseen), and when anything in the
- * snapshot still claims the principal.
+ * subscription was not swept or has a gap (the resource may simply be unseen), when anything in the
+ * snapshot still claims the principal, and when a directory lookup of the principal failed or
+ * contradicts Graph's listing (an inconsistent read is not evidence).
  * Detection is neutral: it reports the bot's own identity like any other; the action layer protects it.
  * One finding per principal id.
  *
@@ -42,6 +43,8 @@ function judge(index: SnapshotIndex, principal: PrincipalRecord): FindingDraft |
   const resourceId = principal.managedIdentityResourceId;
   const subscriptionId = resourceId ? subscriptionIdOf(resourceId) : null;
   if (!resourceId || !subscriptionId) return null;
+  const state = index.principalState(principal.id);
+  if (state && state.state !== 'found') return null;
   if (index.userAssignedIdentity(resourceId) || index.identityHolder(resourceId)) return null;
   if (index.userAssignedIdentityByPrincipal(principal.id) || index.holderOfSystemAssigned(principal.id)) return null;
   if (!index.isComplete(subscriptionId, ['identities', 'resources'])) return null;
