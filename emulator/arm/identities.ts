@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { requireArmAction } from '../authz/require.ts';
-import { EmulatorHttpError } from '../server/errors.ts';
+import { EmulatorHttpError, NotImplementedByEmulator } from '../server/errors.ts';
 import { json, type EmulatorRequest } from '../server/exchange.ts';
 import { path, type Route, type RouteContext } from '../server/route.ts';
 import type { UserAssignedIdentity } from '../state/model.ts';
@@ -83,10 +83,14 @@ function get(req: EmulatorRequest, ctx: RouteContext) {
   return json(200, renderUserAssignedIdentity(existingIdentity(ctx, id), tenant.tenantId, queryParam(req, 'api-version') ?? null));
 }
 
-/** The emulator models only the default isolation scope. */
-const IsolationScope = z.literal('None', { error: "isolationScope 'Regional' is not implemented by the idwarden emulator" });
-const PutBody = z.object({ location: z.string(), tags: Tags.optional(), properties: z.object({ isolationScope: IsolationScope.optional() }).optional() });
-const PatchBody = z.object({ location: z.string().optional(), tags: Tags.optional(), properties: z.object({ isolationScope: IsolationScope.optional() }).optional() });
+const Properties = z.object({ isolationScope: z.enum(['None', 'Regional']).optional() });
+const PutBody = z.object({ location: z.string(), tags: Tags.optional(), properties: Properties.optional() });
+const PatchBody = z.object({ location: z.string().optional(), tags: Tags.optional(), properties: Properties.optional() });
+
+/** The emulator models only the default isolation scope; asking for another is a gap, said so. */
+function requireDefaultIsolation(properties: z.infer<typeof Properties> | undefined): void {
+  if (properties?.isolationScope === 'Regional') throw new NotImplementedByEmulator("isolationScope 'Regional' on user-assigned identities");
+}
 
 function put(req: EmulatorRequest, ctx: RouteContext) {
   const tenant = ctx.core.tenant;
@@ -95,6 +99,7 @@ function put(req: EmulatorRequest, ctx: RouteContext) {
   const authorization = requireArmAction(ctx, WRITE, id);
   requireLocation(req);
   const body = parseArmBody(PutBody, req);
+  requireDefaultIsolation(body.properties);
   const existing = tenant.userAssignedIdentity(id);
   if (existing) requireSameLocation(existing, body.location);
   const { identity, created } = tenant.createUserAssignedIdentity({ id, location: normalizeLocation(body.location), tags: body.tags ?? {} }, req.receivedAt);
@@ -108,6 +113,7 @@ function patch(req: EmulatorRequest, ctx: RouteContext) {
   requestScope(tenant, id);
   const authorization = requireArmAction(ctx, WRITE, id);
   const body = parseArmBody(PatchBody, req);
+  requireDefaultIsolation(body.properties);
   const existing = existingIdentity(ctx, id);
   if (body.location !== undefined) requireSameLocation(existing, body.location);
   const { identity } = tenant.createUserAssignedIdentity({ id, location: existing.location, tags: body.tags ?? existing.tags }, req.receivedAt);

@@ -97,6 +97,7 @@ type Entry<K extends keyof SeedInput> = NonNullable<SeedInput[K]> extends (infer
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const MAX_ASSIGNMENTS_PER_SUBSCRIPTION = 4_000;
+const MAX_ASSIGNMENTS_PER_MANAGEMENT_GROUP = 500;
 const SUBSCRIPTIONS_PER_LEAF_GROUP = 10;
 
 /** Roles that never make a finding at any scope: no role-assignment write, no write on every resource type. */
@@ -166,6 +167,7 @@ function validate(options: GenerateOptions): void {
   for (const [name, value] of Object.entries({ roleAssignments, identities, subscriptions, seed })) {
     if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer, not ${value}`);
   }
+  if (seed > 0xffffffff) throw new RangeError('seed must fit in 32 bits');
   if (identities < 50) throw new RangeError('identities must be at least 50 to plant every violation class');
   if (subscriptions < 1 || subscriptions > identities) throw new RangeError('subscriptions must be between 1 and the number of identities');
   if (roleAssignments / subscriptions > MAX_ASSIGNMENTS_PER_SUBSCRIPTION * 0.9) {
@@ -188,7 +190,8 @@ class TenantGenerator {
   };
   /** scope|role|principal of every assignment, since ARM allows each only once. */
   private readonly assignmentKeys = new Set<string>();
-  private readonly assignmentsPerSubscription = new Map<string, number>();
+  /** Assignments per subscription and per management group, against Azure's limits. */
+  private readonly assignmentsPerContainer = new Map<string, number>();
   private readonly topGroup = 'mg-gen';
   private subscriptions: SubscriptionPlan[] = [];
 
@@ -582,20 +585,20 @@ class TenantGenerator {
         const combination = cursors[h]! + round;
         const role = UNPRIVILEGED_ROLES[combination % UNPRIVILEGED_ROLES.length]!;
         const scope = scopes[Math.floor(combination / UNPRIVILEGED_ROLES.length) % scopes.length]!;
-        if (this.assign(scope, role, holder)) added++;
+        if (this.hasRoom(scope) && this.assign(scope, role, holder)) added++;
       }
     }
   }
 
-  /** Adds an assignment unless ARM would refuse it as a duplicate; false when skipped. */
+  /** Adds an assignment unless ARM would refuse it as a duplicate (false then); options that break Azure's limits throw. */
   private assign(scope: string, role: string, holder: Principal, extra: { condition?: string } = {}): boolean {
     const key = `${scope}|${role}|${holder.principalId}`.toLowerCase();
     if (this.assignmentKeys.has(key)) return false;
-    const subscriptionId = /^\/subscriptions\/([^/]+)/.exec(scope)?.[1];
-    if (subscriptionId) {
-      const count = (this.assignmentsPerSubscription.get(subscriptionId) ?? 0) + 1;
-      if (count > MAX_ASSIGNMENTS_PER_SUBSCRIPTION) return false;
-      this.assignmentsPerSubscription.set(subscriptionId, count);
+    const container = containerOf(scope);
+    if (container) {
+      const count = (this.assignmentsPerContainer.get(container.name) ?? 0) + 1;
+      if (count > container.limit) throw new RangeError(`more than ${container.limit} role assignments in ${container.name}: add subscriptions`);
+      this.assignmentsPerContainer.set(container.name, count);
     }
     this.assignmentKeys.add(key);
     const createdFrom = holder.createdAt ?? this.pastTime(30, 900);
@@ -609,6 +612,11 @@ class TenantGenerator {
       ...(extra.condition ? { condition: extra.condition, conditionVersion: '2.0' as const } : {}),
     });
     return true;
+  }
+
+  private hasRoom(scope: string): boolean {
+    const container = containerOf(scope);
+    return !container || (this.assignmentsPerContainer.get(container.name) ?? 0) < container.limit;
   }
 
   // ---- bookkeeping ----
@@ -646,6 +654,14 @@ class TenantGenerator {
       nearMisses: { ...this.nearMisses },
     };
   }
+}
+
+/** The subscription or management group whose role-assignment limit a scope counts against. */
+function containerOf(scope: string): { name: string; limit: number } | undefined {
+  const subscriptionId = /^\/subscriptions\/([^/]+)/i.exec(scope)?.[1];
+  if (subscriptionId) return { name: `subscription ${subscriptionId}`, limit: MAX_ASSIGNMENTS_PER_SUBSCRIPTION };
+  const managementGroup = /^\/providers\/Microsoft\.Management\/managementGroups\/([^/]+)$/i.exec(scope)?.[1];
+  return managementGroup ? { name: `management group ${managementGroup}`, limit: MAX_ASSIGNMENTS_PER_MANAGEMENT_GROUP } : undefined;
 }
 
 /** Anything that can hold a role: an identity plan, a person, a group, an application or a gone principal. */

@@ -129,11 +129,14 @@ test('the bot, a Reader, cannot create or delete identities: 403 AuthorizationFa
   assert.ok(emulator.core.tenant.userAssignedIdentity(UAMI_ID));
 });
 
-test('a create without location is 400 LocationRequired, and an identity does not move', async () => {
+test('a create without location is 400 LocationRequired, Regional isolation is a 501, and an identity does not move', async () => {
   const path = `/subscriptions/${SUB_PROD}/resourceGroups/rg-app/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uami-app?api-version=2024-11-30`;
   const noLocation = await call(emulator, 'PUT', path, { token: adminToken(), body: { tags: {} } });
   assert.equal(noLocation.status, 400);
   assert.equal(noLocation.body.error.code, 'LocationRequired');
+  const regional = await call(emulator, 'PUT', path, { token: adminToken(), body: { location: 'westeurope', properties: { isolationScope: 'Regional' } } });
+  assert.equal(regional.status, 501, 'a documented option the emulator lacks is a stated gap');
+  assert.equal(regional.body.error.code, 'NotImplementedByEmulator');
   const moved = await call(emulator, 'PUT', path, { token: adminToken(), body: { location: 'eastus' } });
   assert.equal(moved.status, 400);
   assert.equal(moved.body.error.code, 'InvalidResourceLocation');
