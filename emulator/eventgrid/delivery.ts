@@ -141,6 +141,7 @@ export class EventGridDelivery {
       if (settings.schema === 'EventGridSchema') await validateEventGridEndpoint(settings.endpointUrl, settings.name, this.handshakeTopic(settings), this.core.clock.now());
       else await validateCloudEventsEndpoint(settings.endpointUrl);
     }
+    // Checked again: another subscribe may have taken the name while the handshake was awaited.
     if (this.subscriptionNamed(settings.name)) throw new EventSubscriptionNameInUse(settings.name);
     const id = randomUUID();
     this.active.set(id, { id, settings, deliver, random: seededRandom(settings.randomSeed ?? seedFrom(settings.name)) });

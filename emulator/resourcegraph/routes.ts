@@ -5,7 +5,7 @@ import { path, type Route, type RouteContext } from '../server/route.ts';
 import { managementGroupScope } from '../state/tenant.ts';
 import { invalidQuery, resourceGraphError } from './errors.ts';
 import { KqlError } from './kql/errors.ts';
-import { compileQuery, type Column, type Table } from './kql/evaluator.ts';
+import { compileQuery, type Table } from './kql/evaluator.ts';
 import { parseQuery } from './kql/parser.ts';
 import type { KqlType } from './kql/values.ts';
 import { decodeSkipToken, encodeSkipToken, queryFingerprint } from './paging.ts';
@@ -50,7 +50,7 @@ function queryScope(request: QueryRequest): QueryScope | string {
   return { scopes, authorizationScopeFilter: request.options?.authorizationScopeFilter ?? 'AtScopeAndBelow' };
 }
 
-function renderData(table: { columns: Column[]; rows: Table['rows'] }, format: 'table' | 'objectArray'): unknown {
+function renderData(table: Table, format: 'table' | 'objectArray'): unknown {
   if (format === 'table') {
     return {
       columns: table.columns.map((column) => ({ name: column.name, type: TABLE_COLUMN_TYPES[column.type] })),

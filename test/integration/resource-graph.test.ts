@@ -83,6 +83,29 @@ test('a tenant-scoped query adds management-group assignments the caller may rea
   assert.equal(subscriptionScoped.totalRecords, 0);
 });
 
+test('authorizationScopeFilter chooses assignments below, above or exactly at the requested scope', async () => {
+  const scopesFor = async (authorizationScopeFilter: string) => {
+    const response = await call(emulator, 'POST', '/providers/Microsoft.ResourceGraph/resources?api-version=2022-10-01', {
+      token: tokenFor(emulator, HUMAN_ADMIN),
+      body: {
+        subscriptions: [SUB_DEV],
+        query: "authorizationresources | where type =~ 'microsoft.authorization/roleassignments' | summarize count() by scope = tostring(properties.scope) | order by scope asc",
+        options: { authorizationScopeFilter },
+      },
+    });
+    assert.equal(response.status, 200, JSON.stringify(response.body));
+    return Object.fromEntries(response.body.data.map((row: any) => [row.scope, row.count_]));
+  };
+  const subscription = `/subscriptions/${SUB_DEV}`;
+  const group = `${subscription}/resourceGroups/rg-dev`;
+  const managementGroup = `/providers/Microsoft.Management/managementGroups/${MG_PROD}`;
+  const root = `/providers/Microsoft.Management/managementGroups/${TENANT_ID}`;
+  assert.deepEqual(await scopesFor('AtScopeAndBelow'), { [subscription]: 1, [group]: BULK_ASSIGNMENTS / 2 });
+  assert.deepEqual(await scopesFor('AtScopeExact'), { [subscription]: 1 });
+  assert.deepEqual(await scopesFor('AtScopeAndAbove'), { [managementGroup]: 1, [root]: 1, [subscription]: 1 });
+  assert.deepEqual(await scopesFor('AtScopeAboveAndBelow'), { [managementGroup]: 1, [root]: 1, [subscription]: 1, [group]: BULK_ASSIGNMENTS / 2 });
+});
+
 test('role definitions come with their permissions; built-ins once at tenant level, custom roles where defined', async () => {
   const query = `authorizationresources
 | where type == 'microsoft.authorization/roledefinitions'

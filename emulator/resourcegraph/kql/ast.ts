@@ -12,9 +12,9 @@ export type Expr =
   | { kind: 'compare'; op: string; left: Expr; right: Expr; position: Position }
   | { kind: 'in'; op: 'in' | 'in~' | '!in' | '!in~'; left: Expr; items: Expr[]; position: Position };
 
-/** `name = expr`, or a bare expression whose column name KQL derives (`properties.x` → `properties_x`). */
+/** `name = expr`, or a bare expression named as KQL derives it (`properties.x` → `properties_x`). */
 export interface NamedExpr {
-  name: string | undefined;
+  name: string;
   expr: Expr;
   position: Position;
 }

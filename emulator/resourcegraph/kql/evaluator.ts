@@ -115,7 +115,7 @@ function withColumn(columns: readonly Column[], column: Column): Column[] {
 }
 
 function compileNamed(items: readonly NamedExpr[], columns: readonly Column[]): { name: string; compiled: CompiledExpr }[] {
-  return items.map((item) => ({ name: item.name!, compiled: compileExpr(item.expr, columns) }));
+  return items.map((item) => ({ name: item.name, compiled: compileExpr(item.expr, columns) }));
 }
 
 /** One operator: the stage that transforms rows and the columns it produces. */
@@ -143,8 +143,8 @@ function compileOperator(operator: Operator, columns: readonly Column[]): { stag
       const steps: { name: string; compiled: CompiledExpr }[] = [];
       for (const item of operator.items) {
         const compiled = compileExpr(item.expr, current);
-        steps.push({ name: item.name!, compiled });
-        current = withColumn(current, { name: item.name!, type: compiled.type });
+        steps.push({ name: item.name, compiled });
+        current = withColumn(current, { name: item.name, type: compiled.type });
       }
       const order = current.map((c) => c.name);
       return {
@@ -158,7 +158,7 @@ function compileOperator(operator: Operator, columns: readonly Column[]): { stag
       };
     }
     case 'mv-expand': {
-      const name = operator.item.name!;
+      const name = operator.item.name;
       const compiled = compileExpr(operator.item.expr, columns);
       const output = withColumn(columns, { name, type: 'dynamic' });
       const order = output.map((c) => c.name);

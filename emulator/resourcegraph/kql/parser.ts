@@ -50,7 +50,7 @@ const KNOWN_UNSUPPORTED_OPERATORS = new Set([
 ]);
 
 /** Real KQL binary operators the subset does not implement. */
-const KNOWN_UNSUPPORTED_BINARY = new Set(['matches', 'has_any', 'has_all', 'between', '!between', 'hasprefix', 'hassuffix', '!hasprefix', '!hassuffix', 'in~~', 'has_any_cs']);
+const KNOWN_UNSUPPORTED_BINARY = new Set(['matches', 'has_any', 'has_all', 'between', '!between', 'hasprefix', 'hassuffix', '!hasprefix', '!hassuffix']);
 
 const COMPARISON_SYMBOLS = new Set(['==', '!=', '=~', '!~', '<', '<=', '>', '>=']);
 const ARITHMETIC_SYMBOLS = new Set(['+', '-', '*', '/', '%']);
