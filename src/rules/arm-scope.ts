@@ -8,6 +8,7 @@ import type { ScopeLevel } from '../model/snapshot.ts';
 
 /** Collapses repeated slashes, adds the leading slash and drops a trailing one (the root stays "/"). */
 export function canonicalScope(scope: string): string {
+  if (scope.startsWith('/') && !scope.includes('//') && (scope.length === 1 || !scope.endsWith('/'))) return scope;
   const collapsed = `/${scope}`.replace(/\/{2,}/g, '/');
   return collapsed.length > 1 ? collapsed.replace(/\/$/, '') : collapsed;
 }

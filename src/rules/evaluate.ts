@@ -47,11 +47,15 @@ export function evaluateRules(snapshot: Snapshot, enabled: readonly EnabledRule[
       if (!findings.has(finding.id)) findings.set(finding.id, finding);
     }
   }
-  return { findings: [...findings.values()].sort(byRuleThenId), errors };
+  return { findings: sortedByRuleThenId([...findings.values()]), errors };
 }
 
 const ruleOrder = new Map<string, number>(RULE_IDS.map((id, position) => [id, position]));
 
-function byRuleThenId(a: FindingDraft, b: FindingDraft): number {
-  return (ruleOrder.get(a.ruleId) ?? RULE_IDS.length) - (ruleOrder.get(b.ruleId) ?? RULE_IDS.length) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+/** Catalogue order first, then id; the sort key is built once per finding (a scan can produce many). */
+function sortedByRuleThenId(findings: FindingDraft[]): FindingDraft[] {
+  return findings
+    .map((finding) => ({ finding, order: ruleOrder.get(finding.ruleId) ?? RULE_IDS.length }))
+    .sort((a, b) => a.order - b.order || (a.finding.id < b.finding.id ? -1 : a.finding.id > b.finding.id ? 1 : 0))
+    .map(({ finding }) => finding);
 }

@@ -55,9 +55,9 @@ export function assignmentFields(index: SnapshotIndex, assignment: RoleAssignmen
 
 /** Drops null and undefined fields: an absent optional field is absent, not null, in the finding JSON. */
 export function withoutEmpty<T extends Record<string, unknown>>(fields: T): { [K in keyof T]?: Exclude<T[K], null | undefined> } {
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== null && value !== undefined)) as {
-    [K in keyof T]?: Exclude<T[K], null | undefined>;
-  };
+  const kept: Record<string, unknown> = {};
+  for (const key in fields) if (fields[key] !== null && fields[key] !== undefined) kept[key] = fields[key];
+  return kept as { [K in keyof T]?: Exclude<T[K], null | undefined> };
 }
 
 /** An assignment's condition, or null when it has none (ARM sends null, empty strings happen in exports). */

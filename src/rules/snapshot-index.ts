@@ -80,7 +80,8 @@ export function indexSnapshot(snapshot: Snapshot): SnapshotIndex {
     for (const identityId of new Set(holder.userAssignedIdentityIds.map(scopeKey))) push(consumers, identityId, holder);
   }
   const groups = firstByKey(snapshot.groups, (group) => group.id);
-  const memberOf = new Map(Object.entries(snapshot.memberOf).map(([id, groupIds]) => [id.toLowerCase(), groupIds]));
+  const memberOf = new Map<string, string[]>();
+  for (const [principalId, groupIds] of Object.entries(snapshot.memberOf)) for (const groupId of groupIds) push(memberOf, principalId.toLowerCase(), groupId);
   const grantsByPrincipal = groupByKey(snapshot.appRoleGrants, (grant) => grant.principalId);
   const directoryRolesByPrincipal = groupByKey(snapshot.directoryRoleAssignments, (assignment) => assignment.principalId);
   const lastSignIns = snapshot.lastSignIns === null ? null : new Map(Object.entries(snapshot.lastSignIns).map(([appId, at]) => [appId.toLowerCase(), at]));
@@ -92,10 +93,13 @@ export function indexSnapshot(snapshot: Snapshot): SnapshotIndex {
     return state?.state === 'found' ? state.principal : undefined;
   };
   const managedIdentityPrincipalIds = [
-    ...new Set([
-      ...snapshot.managedIdentityPrincipals.map((principal) => principal.id.toLowerCase()),
-      ...[...principals].filter(([, state]) => state.state === 'found' && state.principal.kind === 'managedIdentity').map(([id]) => id),
-    ]),
+    ...firstByKey(
+      [
+        ...snapshot.managedIdentityPrincipals.map((principal) => principal.id),
+        ...Object.entries(snapshot.principals).flatMap(([id, state]) => (state.state === 'found' && state.principal.kind === 'managedIdentity' ? [id] : [])),
+      ],
+      (id) => id,
+    ).values(),
   ];
 
   const index: SnapshotIndex = {
@@ -185,8 +189,8 @@ function managedIdentityFound(principal: PrincipalRecord | undefined) {
 }
 
 function trailingSegment(id: string): string {
-  const segments = id.split('/').filter((segment) => segment.length > 0);
-  return (segments[segments.length - 1] ?? '').toLowerCase();
+  const trimmed = id.endsWith('/') ? id.replace(/\/+$/, '') : id;
+  return trimmed.slice(trimmed.lastIndexOf('/') + 1).toLowerCase();
 }
 
 function firstByKey<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T> {

@@ -26,7 +26,7 @@ import { scopeLevel } from '../arm-scope.ts';
 import { assignmentFields, identityLocation, isWorkloadIdentity, principalFields, severityAtLevel } from '../finding-fields.ts';
 import { privilegedDirectoryRoleOf } from '../privilege-data.ts';
 import { privilegeReasons, type RolePrivilege } from '../role-classification.ts';
-import type { FindingDraft, Rule, RuleContext } from '../rule.ts';
+import type { FindingDraft, Rule } from '../rule.ts';
 import type { SnapshotIndex } from '../snapshot-index.ts';
 
 const SCOPE_LEVELS = ['root', 'managementGroup', 'subscription', 'resourceGroup', 'resource'] as const satisfies readonly ScopeLevel[];

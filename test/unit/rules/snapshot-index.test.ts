@@ -66,3 +66,10 @@ test('completeness per subscription: swept, and no gap in the asked areas reachi
   assert.equal(complete((b) => b.gap('resources', `/subscriptions/${SUB_DEV}`)), true, 'another subscription');
   assert.equal(complete((b) => b.gap('signIns')), true, 'another area');
 });
+
+test('managed identities are listed once each, in the casing Graph gave them', () => {
+  const built = snapshot().userAssignedIdentity(UAMI_ID, UAMI_PRINCIPAL.toUpperCase()).build();
+  built.principals[UAMI_PRINCIPAL] = built.principals[UAMI_PRINCIPAL.toUpperCase()]!;
+  built.principals[APP_PRINCIPAL] = { state: 'found', principal: { id: APP_PRINCIPAL, kind: 'managedIdentity', displayName: null, appId: null, managedIdentityResourceId: null, managedIdentityType: null } };
+  assert.deepEqual(indexSnapshot(built).managedIdentityPrincipalIds(), [UAMI_PRINCIPAL.toUpperCase(), APP_PRINCIPAL]);
+});
