@@ -2,6 +2,7 @@ import { managementGroupScope } from '../state/tenant.ts';
 import { SEED_AS_OF } from './as-of.ts';
 import { SeededRandom } from './random.ts';
 import type { SeedInput } from './schema.ts';
+import { RULE_IDS, type RuleId } from '../../src/rules/rule.ts';
 
 /**
  * Large tenants for benchmarks and scale tests, generated from a few numbers. Pure and deterministic:
@@ -39,21 +40,9 @@ export const optionsForScale = (scale: number, seed = 1): GenerateOptions => ({
   seed,
 });
 
-/** The rule ids of DESIGN.md §4, which the manifest counts findings for. */
-export const CATALOGUE_RULES = [
-  'new-identity',
-  'orphaned-role-assignment',
-  'unattached-user-assigned-identity',
-  'orphaned-identity-principal',
-  'stale-identity',
-  'privileged-role-broad-scope',
-  'unconstrained-role-delegation',
-  'custom-role-wildcard',
-  'privileged-graph-app-role',
-  'privileged-directory-role',
-  'privileged-group-membership',
-] as const;
-export type CatalogueRule = (typeof CATALOGUE_RULES)[number];
+/** The rule ids of DESIGN.md §4 (a contract shared with the bot), which the manifest counts findings for. */
+export const CATALOGUE_RULES = RULE_IDS;
+export type CatalogueRule = RuleId;
 
 export interface GenerationManifest {
   options: GenerateOptions;

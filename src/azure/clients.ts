@@ -1,5 +1,6 @@
 import type { AuthorizationManagementClient } from '@azure/arm-authorization';
 import type { ManagedServiceIdentityClient } from '@azure/arm-msi';
+import type { ResourceManagementClient } from '@azure/arm-resources';
 import type { ResourceGraphClient } from '@azure/arm-resourcegraph';
 import type { TokenCredential } from '@azure/identity';
 import type { Client as GraphClient } from '@microsoft/microsoft-graph-client';
@@ -32,6 +33,7 @@ export interface AzureClients {
   /** Pass the subscription for subscription-level operations; scope-addressed ones can use SCOPE_ADDRESSED. */
   authorization(subscriptionId: string): Promise<AuthorizationManagementClient>;
   managedIdentities(subscriptionId: string): Promise<ManagedServiceIdentityClient>;
+  resources(subscriptionId: string): Promise<ResourceManagementClient>;
   resourceGraph(): Promise<ResourceGraphClient>;
   graph(): Promise<GraphClient>;
 }
@@ -45,6 +47,10 @@ export function createAzureClients(config: AzureConfig, credential: TokenCredent
   const managedIdentities = memoize(async (subscriptionId: string) => {
     const { ManagedServiceIdentityClient } = await import('@azure/arm-msi');
     return new ManagedServiceIdentityClient(credential, subscriptionId, armOptions);
+  });
+  const resources = memoize(async (subscriptionId: string) => {
+    const { ResourceManagementClient } = await import('@azure/arm-resources');
+    return new ResourceManagementClient(credential, subscriptionId, armOptions);
   });
   const resourceGraph = once(async () => {
     const { ResourceGraphClient } = await import('@azure/arm-resourcegraph');
@@ -80,6 +86,7 @@ export function createAzureClients(config: AzureConfig, credential: TokenCredent
     credential,
     authorization,
     managedIdentities,
+    resources,
     resourceGraph,
     graph,
   };

@@ -22,6 +22,7 @@ const ScanFlags = z.object({
   emulator: z.boolean().default(false),
   seed: z.string().optional(),
   subscription: z.array(z.guid()).optional(),
+  'management-group': z.string().regex(/^[\w.()-]{1,90}$/, 'a management group id (name)').optional(),
   policy: z.string().optional(),
   format: z.enum(REPORT_FORMATS).optional(),
   output: z.string().optional(),
@@ -59,6 +60,7 @@ async function scan(args: string[], defaults: { format?: 'table'; demo?: boolean
       emulator: { type: 'boolean' },
       seed: { type: 'string' },
       subscription: { type: 'string', multiple: true },
+      'management-group': { type: 'string' },
       policy: { type: 'string' },
       format: { type: 'string' },
       output: { type: 'string' },
@@ -76,8 +78,11 @@ async function scan(args: string[], defaults: { format?: 'table'; demo?: boolean
     const result = await runSweep(clients, policy, {
       ...(flags['as-of'] ? { asOf: new Date(flags['as-of']) } : {}),
       ...(flags.subscription ? { subscriptions: flags.subscription } : {}),
+      ...(flags['management-group'] ? { managementGroup: flags['management-group'] } : {}),
       ...(emulator ? { apiCalls: emulator.apiCalls } : {}),
+      ...(process.stderr.isTTY ? { progress: (step: string) => process.stderr.write(`\r\x1b[Kreading ${step}…`) } : {}),
     });
+    if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     const format = flags.format ?? (process.stdout.isTTY || defaults.format ? 'table' : 'json');
     const rendered = renderReport(result.report, format);
     if (flags.output) writeFileSync(flags.output, rendered);
@@ -103,7 +108,7 @@ async function scan(args: string[], defaults: { format?: 'table'; demo?: boolean
 }
 
 const USAGE = `usage:
-  idwarden scan [--emulator] [--seed FILE] [--subscription ID]... [--policy FILE] [--format table|json|csv|markdown|html] [--output FILE] [--fail-on SEVERITY] [--as-of ISO-TIME]
+  idwarden scan [--emulator] [--seed FILE] [--subscription ID]... [--management-group ID] [--policy FILE] [--format table|json|csv|markdown|html] [--output FILE] [--fail-on SEVERITY] [--as-of ISO-TIME]
   idwarden demo                     a sweep of the built-in emulated tenant; writes idwarden-report/
   idwarden policy validate FILE`;
 

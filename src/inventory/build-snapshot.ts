@@ -8,15 +8,20 @@ import type { InventoryGap, PrincipalRecord, PrincipalState, Snapshot, UserAssig
 import { IDENTITY_HOLDERS_QUERY, ROLE_ASSIGNMENTS_QUERY, ROLE_DEFINITIONS_QUERY, SUBSCRIPTIONS_QUERY } from './queries.ts';
 import { queryResourceGraph, type GraphScope } from './resource-graph.ts';
 import * as rows from './records.ts';
+import { readInheritedAssignments } from './inherited-assignments.ts';
+import { readCreationTimes } from './creation-times.ts';
 
 export const MICROSOFT_GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
 const PAGE = 999;
 
 export interface InventoryOptions {
-  /** Limit the sweep to these subscriptions; the whole tenant the bot can read when absent. */
+  /** Limit the sweep to these subscriptions, or to a management group and what is below it; the whole tenant the bot can read when neither is given. */
   subscriptions?: string[];
+  managementGroup?: string;
   now: Date;
   tenantId: string;
+  /** Told what is being read, for a progress line on a terminal. */
+  progress?: (step: string) => void;
 }
 
 /**
@@ -36,8 +41,14 @@ export async function buildSnapshot(clients: AzureClients, options: InventoryOpt
       return fallback;
     }
   };
-  const scope: GraphScope = options.subscriptions ? { subscriptions: options.subscriptions } : { tenant: true };
+  const scope: GraphScope = options.subscriptions
+    ? { subscriptions: options.subscriptions }
+    : options.managementGroup
+      ? { managementGroups: [options.managementGroup] }
+      : { tenant: true };
 
+  const progress = options.progress ?? (() => undefined);
+  progress('subscriptions');
   const subscriptions = await attempt('resources', [] as Snapshot['subscriptions'], async () =>
     (await collect(queryResourceGraph(clients, SUBSCRIPTIONS_QUERY, scope, rows.subscriptionRow, 'resources.subscriptions'))).map((s) => ({
       subscriptionId: s.subscriptionId.toLowerCase(),
@@ -45,11 +56,23 @@ export async function buildSnapshot(clients: AzureClients, options: InventoryOpt
       managementGroupChain: (s.properties?.managementGroupAncestorsChain ?? []).map((group) => group.name),
     })),
   );
-  const [roleAssignments, roleDefinitions, identityHolders] = await Promise.all([
+  progress(`role assignments, role definitions and identities in ${subscriptions.length} subscriptions`);
+  const [graphAssignments, inheritedAssignments, roleDefinitions, identityHolders] = await Promise.all([
     attempt('roleAssignments', [], () => collect(queryResourceGraph(clients, ROLE_ASSIGNMENTS_QUERY, scope, rows.roleAssignmentRow, 'authorizationresources.roleAssignments'))),
+    attempt('roleAssignments', [], () => readInheritedAssignments(clients, subscriptions)),
     attempt('roleDefinitions', [], () => collect(queryResourceGraph(clients, ROLE_DEFINITIONS_QUERY, scope, rows.roleDefinitionRow, 'authorizationresources.roleDefinitions'))),
     attempt('resources', [], () => collect(queryResourceGraph(clients, IDENTITY_HOLDERS_QUERY, scope, rows.identityHolderRow, 'resources.identityHolders'))),
   ]);
+  const roleAssignments = mergeById([...graphAssignments, ...inheritedAssignments]);
+  const holderSubscriptions = new Set(identityHolders.filter((h) => h.systemAssignedPrincipalId && !h.createdAt).map((h) => h.subscriptionId));
+  const creationTimes = await Promise.all(
+    [...holderSubscriptions].map((subscriptionId) =>
+      attempt('resources', new Map<string, string>(), () => readCreationTimes(clients, subscriptionId), `/subscriptions/${subscriptionId}`),
+    ),
+  );
+  for (const holder of identityHolders) {
+    holder.createdAt ??= creationTimes.map((times) => times.get(holder.id.toLowerCase())).find((time) => time !== undefined) ?? null;
+  }
   const userAssignedIdentities = (
     await Promise.all(
       subscriptions.map((subscription) =>
@@ -58,6 +81,7 @@ export async function buildSnapshot(clients: AzureClients, options: InventoryOpt
     )
   ).flat();
 
+  progress('managed-identity service principals');
   const graph = await clients.graph();
   const managedIdentityPrincipals = await attempt('servicePrincipals', [] as PrincipalRecord[], () =>
     collect(
@@ -71,6 +95,7 @@ export async function buildSnapshot(clients: AzureClients, options: InventoryOpt
   );
   const servicePrincipalsKnown = !gaps.some((gap) => gap.area === 'servicePrincipals');
 
+  progress('Graph app roles, directory roles and sign-ins');
   const [appRoleGrants, directory, lastSignIns] = await Promise.all([
     attempt('appRoleGrants', [] as Snapshot['appRoleGrants'], () => readGraphAppRoleGrants(clients)),
     attempt('directoryRoles', { assignments: [] as Snapshot['directoryRoleAssignments'] }, () => readDirectoryRoles(clients)),
@@ -82,6 +107,7 @@ export async function buildSnapshot(clients: AzureClients, options: InventoryOpt
     ...roleAssignments.filter((a) => a.principalType.toLowerCase() === 'group').map((a) => a.principalId),
     ...directory.assignments.map((d) => d.principalId.toLowerCase()),
   ]);
+  progress('principals named by role assignments');
   const principals = await resolvePrincipals(clients, [...roleAssignments.map((a) => a.principalId), ...directory.assignments.map((d) => d.principalId)], managedIdentityPrincipals, servicePrincipalsKnown, gaps);
   const groupIds = [...privilegedGroupIds].filter((id) => {
     const state = principals[id];
@@ -253,6 +279,10 @@ async function readSignIns(clients: AzureClients): Promise<Record<string, string
     if (last) lastSignIns[activity.appId.toLowerCase()] = last;
   }
   return lastSignIns;
+}
+
+function mergeById<T extends { id: string }>(records: T[]): T[] {
+  return [...new Map(records.map((record) => [record.id.toLowerCase(), record])).values()];
 }
 
 function describe(error: unknown): string {

@@ -6,8 +6,8 @@ import { parseResponse } from '../azure/response.ts';
 /** Resource Graph returns at most 1000 rows a page. */
 export const RESOURCE_GRAPH_PAGE = 1000;
 
-/** Where a query looks: named subscriptions, or the whole tenant the bot can read (which includes management-group scopes). */
-export type GraphScope = { subscriptions: string[] } | { tenant: true };
+/** Where a query looks: named subscriptions, management groups (and everything below them), or the whole tenant the bot can read. */
+export type GraphScope = { subscriptions: string[] } | { managementGroups: string[] } | { tenant: true };
 
 const pageSchema = z.object({ data: z.array(z.unknown()), skipToken: z.string().optional(), $skipToken: z.string().optional() });
 
@@ -21,6 +21,7 @@ export async function* queryResourceGraph<T extends z.ZodType>(clients: AzureCli
       client.resources({
         query,
         ...('subscriptions' in scope ? { subscriptions: scope.subscriptions } : {}),
+        ...('managementGroups' in scope ? { managementGroups: scope.managementGroups } : {}),
         options: { top: RESOURCE_GRAPH_PAGE, resultFormat: 'objectArray', ...(skipToken ? { skipToken } : {}) },
       }),
     );

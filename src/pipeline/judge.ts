@@ -10,6 +10,11 @@ export interface JudgeContext {
   asOf: Date;
   botPrincipalId: string;
   source: Finding['source'];
+  /**
+   * For a sweep limited to some subscriptions (or a management group): tenant-wide data such as Graph app roles
+   * names identities everywhere, so findings about other subscriptions are left to the sweep that covers them.
+   */
+  coveredSubscriptions?: ReadonlySet<string>;
 }
 
 /** The management groups above a subscription scope, nearest first, as the snapshot read them. */
@@ -28,6 +33,7 @@ export function judgeSnapshot(snapshot: Snapshot, loaded: LoadedPolicy, context:
   const evaluation = evaluateRules(snapshot, enabledRules(policy), { asOf: context.asOf, tenantId: snapshot.tenantId, workloadKinds: workloadKinds(policy) });
   const findings = evaluation.findings
     .filter((draft) => {
+      if (context.coveredSubscriptions && draft.subscriptionId && !context.coveredSubscriptions.has(draft.subscriptionId.toLowerCase())) return false;
       const where = draft.scope ?? draft.identityResourceId;
       return where === undefined || inScope(policy, where, ancestry);
     })

@@ -12,6 +12,8 @@ export interface SweepOptions {
   /** The instant time-based rules are judged at (`--as-of`); now when absent. */
   asOf?: Date;
   subscriptions?: string[];
+  managementGroup?: string;
+  progress?: (step: string) => void;
   /** Counts of API calls by endpoint, when the caller can measure them (the emulator can). */
   apiCalls?: () => Record<string, number>;
 }
@@ -28,8 +30,20 @@ export async function runSweep(clients: AzureClients, loaded: LoadedPolicy, opti
   const started = Date.now();
   const asOf = options.asOf ?? new Date();
   const bot = await whoAmI(clients.credential);
-  const snapshot = await buildSnapshot(clients, { now: asOf, tenantId: bot.tenantId, ...(options.subscriptions ? { subscriptions: options.subscriptions } : {}) });
-  const { findings, ruleErrors } = judgeSnapshot(snapshot, loaded, { asOf, botPrincipalId: bot.principalId, source: 'sweep' });
+  const snapshot = await buildSnapshot(clients, {
+    now: asOf,
+    tenantId: bot.tenantId,
+    ...(options.subscriptions ? { subscriptions: options.subscriptions } : {}),
+    ...(options.managementGroup ? { managementGroup: options.managementGroup } : {}),
+    ...(options.progress ? { progress: options.progress } : {}),
+  });
+  const scoped = options.subscriptions !== undefined || options.managementGroup !== undefined;
+  const { findings, ruleErrors } = judgeSnapshot(snapshot, loaded, {
+    asOf,
+    botPrincipalId: bot.principalId,
+    source: 'sweep',
+    ...(scoped ? { coveredSubscriptions: new Set(snapshot.subscriptions.map((s) => s.subscriptionId.toLowerCase())) } : {}),
+  });
   const report = buildScanReport({
     snapshot,
     findings,

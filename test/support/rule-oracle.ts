@@ -2,6 +2,7 @@ import { roleGrants } from '../../emulator/authz/rbac.ts';
 import { idKey, parseScope } from '../../emulator/state/ids.ts';
 import type { RoleDefinition } from '../../emulator/state/model.ts';
 import type { Tenant } from '../../emulator/state/tenant.ts';
+import { RULE_IDS, type RuleId } from '../../src/rules/rule.ts';
 
 /**
  * A deliberately plain reading of the rule catalogue (DESIGN.md §4) straight off the emulator's
@@ -9,20 +10,7 @@ import type { Tenant } from '../../emulator/state/tenant.ts';
  * use it to check what a seed plants; it is not the product's rule engine, whose findings the
  * benchmarks compare against the same expectations.
  */
-export const RULE_IDS = [
-  'new-identity',
-  'orphaned-role-assignment',
-  'unattached-user-assigned-identity',
-  'orphaned-identity-principal',
-  'stale-identity',
-  'privileged-role-broad-scope',
-  'unconstrained-role-delegation',
-  'custom-role-wildcard',
-  'privileged-graph-app-role',
-  'privileged-directory-role',
-  'privileged-group-membership',
-] as const;
-export type RuleId = (typeof RULE_IDS)[number];
+export { RULE_IDS, type RuleId };
 
 export interface ExpectedFinding {
   /** What the finding is about (an assignment id, an identity, a grant ...): one finding per key. */

@@ -54,7 +54,6 @@ test('counts are exact: role assignments, identities (60 % user-assigned) and su
 test('size S loads, and every rule finds exactly what the manifest says was planted', () => {
   const tenant = buildTenant(small.seed);
   assert.equal(small.manifest.asOf, SEED_AS_OF);
-  assert.deepEqual([...CATALOGUE_RULES], [...RULE_IDS]);
   checkAgainstOracle(small, tenant);
   const attached = new Set([...tenant.resources.values()].flatMap((resource) => resource.identity?.userAssigned.map((uami) => uami.toLowerCase()) ?? []));
   const unattached = [...tenant.userAssignedIdentities.values()].filter((uami) => !attached.has(uami.id.toLowerCase())).length;
