@@ -13,8 +13,10 @@ const Flags = z.object({
   'latency-ms': z.coerce.number().int().min(0).default(0),
 });
 
-async function main(): Promise<number> {
+/** Runs until SIGINT/SIGTERM; resolves with an exit code only when the arguments are wrong. */
+export async function runEmulatorCli(args: string[]): Promise<number> {
   const { values } = parseArgs({
+    args,
     options: { seed: { type: 'string' }, port: { type: 'string' }, 'latency-ms': { type: 'string' } },
     strict: true,
   });
@@ -41,10 +43,12 @@ async function main(): Promise<number> {
   return new Promise(() => undefined);
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof SeedError ? error.message : error);
-    process.exit(2);
-  },
-);
+if (import.meta.url === `file://${process.argv[1]}`) {
+  runEmulatorCli(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(error instanceof SeedError ? error.message : error);
+      process.exit(2);
+    },
+  );
+}

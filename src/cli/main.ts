@@ -110,7 +110,8 @@ async function scan(args: string[], defaults: { format?: 'table'; demo?: boolean
 const USAGE = `usage:
   idwarden scan [--emulator] [--seed FILE] [--subscription ID]... [--management-group ID] [--policy FILE] [--format table|json|csv|markdown|html] [--output FILE] [--fail-on SEVERITY] [--as-of ISO-TIME]
   idwarden demo                     a sweep of the built-in emulated tenant; writes idwarden-report/
-  idwarden policy validate FILE`;
+  idwarden policy validate FILE
+  idwarden emulator [--seed FILE] [--port N] [--latency-ms N]   the local Azure emulator; prints the variables that point a client at it`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -120,6 +121,10 @@ export async function main(argv: string[]): Promise<number> {
         return await scan(rest);
       case 'demo':
         return await scan(rest, { format: 'table', demo: true });
+      case 'emulator': {
+        const { runEmulatorCli } = await import('../../emulator/cli.ts');
+        return await runEmulatorCli(rest);
+      }
       case 'policy': {
         if (rest[0] !== 'validate' || !rest[1]) throw new UsageError('usage: idwarden policy validate FILE');
         const result = validatePolicyCommand(rest[1]);
