@@ -169,7 +169,7 @@ async function listUserAssignedIdentities(clients: AzureClients, subscriptionId:
 }
 
 /** Directory state of every referenced principal: found, soft-deleted, absent, or unknown when a lookup failed. */
-async function resolvePrincipals(
+export async function resolvePrincipals(
   clients: AzureClients,
   referenced: string[],
   managedIdentities: PrincipalRecord[],
@@ -268,7 +268,7 @@ async function readDirectoryRoles(clients: AzureClients): Promise<{ assignments:
 async function readSignIns(clients: AzureClients): Promise<Record<string, string>> {
   const graph = await clients.graph();
   const activities = await collect(
-    graphPages(graph, () => graph.api('/reports/servicePrincipalSignInActivities').version('beta').get(), rows.signInItem, {
+    graphPages(graph, () => graph.api('/reports/servicePrincipalSignInActivities').version('beta').top(PAGE).get(), rows.signInItem, {
       service: 'graph',
       operation: 'reports.servicePrincipalSignInActivities',
     }),
@@ -289,7 +289,7 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function gapFrom(area: InventoryGap['area'], error: unknown, scope?: string): InventoryGap {
+export function gapFrom(area: InventoryGap['area'], error: unknown, scope?: string): InventoryGap {
   return {
     area,
     ...(scope ? { scope } : {}),

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import type { UserAssignedIdentityRecord } from '../model/snapshot.ts';
+import type { AzureClients } from './clients.ts';
+import { callAzure, type AzureCallContext } from './errors.ts';
+import { parseResponse } from './response.ts';
+
+const USER_ASSIGNED_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/([^/]+)$/i;
+
+/** A user-assigned identity as @azure/arm-msi 2.2 returns it (flattened from `properties`, `systemData` dates deserialised). */
+const userAssignedIdentitySchema = z.object({
+  id: z.string().min(1),
+  name: z.string().min(1),
+  location: z.string(),
+  tags: z.record(z.string(), z.string()).nullish(),
+  principalId: z.string().min(1),
+  clientId: z.string().min(1),
+  systemData: z.object({ createdAt: z.date().nullish() }).nullish(),
+});
+
+/** A resource's system-assigned identity (`{resource}/providers/Microsoft.ManagedIdentity/identities/default`). */
+const systemAssignedIdentitySchema = z.object({ principalId: z.string().min(1), clientId: z.string().nullish(), systemData: z.object({ createdAt: z.date().nullish() }).nullish() });
+
+export interface SystemAssignedIdentityRecord {
+  /** The resource the identity belongs to. */
+  resourceId: string;
+  /** Lower-case object id of the identity's service principal. */
+  principalId: string;
+  clientId: string | null;
+  /** When the identity was created, if ARM says (its systemData); the resource's own creation time is another matter. */
+  createdAt: string | null;
+}
+
+/** Managed identities through @azure/arm-msi (api-version 2024-11-30), as checked records. */
+export class ManagedIdentities {
+  constructor(private readonly clients: AzureClients) {}
+
+  /** Reads one user-assigned identity by its ARM id; a 404 is an AzureApiError `isNotFound` recognises. */
+  async getUserAssigned(identityId: string): Promise<UserAssignedIdentityRecord> {
+    const match = USER_ASSIGNED_ID.exec(identityId);
+    if (!match) throw new Error(`not a user-assigned identity id: ${identityId}`);
+    const [, subscriptionId, resourceGroup, name] = match as unknown as [string, string, string, string];
+    const context: AzureCallContext = { service: 'arm', operation: 'userAssignedIdentities.get', subscriptionId, target: identityId };
+    const client = await this.clients.managedIdentities(subscriptionId);
+    const identity = parseResponse(userAssignedIdentitySchema, await callAzure(context, () => client.userAssignedIdentities.get(resourceGroup, name)), context);
+    return {
+      id: identity.id,
+      name: identity.name,
+      subscriptionId: subscriptionId.toLowerCase(),
+      resourceGroup,
+      location: identity.location,
+      principalId: identity.principalId.toLowerCase(),
+      clientId: identity.clientId.toLowerCase(),
+      createdAt: identity.systemData?.createdAt?.toISOString() ?? null,
+      tags: identity.tags ?? {},
+    };
+  }
+
+  /**
+   * A resource's system-assigned identity. One api-version serves every resource type (the identity is a
+   * Microsoft.ManagedIdentity extension resource), so no per-type version table is needed. A 404 means the
+   * resource has no system-assigned identity, or no longer exists.
+   */
+  async getSystemAssigned(resourceId: string): Promise<SystemAssignedIdentityRecord> {
+    const subscriptionId = /^\/subscriptions\/([^/]+)/i.exec(resourceId)?.[1] ?? '';
+    const context: AzureCallContext = { service: 'arm', operation: 'systemAssignedIdentities.getByScope', subscriptionId, target: resourceId };
+    const client = await this.clients.managedIdentities(subscriptionId);
+    const identity = parseResponse(systemAssignedIdentitySchema, await callAzure(context, () => client.systemAssignedIdentities.getByScope(resourceId)), context);
+    return {
+      resourceId,
+      principalId: identity.principalId.toLowerCase(),
+      clientId: identity.clientId?.toLowerCase() ?? null,
+      createdAt: identity.systemData?.createdAt?.toISOString() ?? null,
+    };
+  }
+}
