@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AzureClients } from './clients.ts';
 import { collectionOf, graphPages } from './graph-paging.ts';
-import { callAzure, type AzureCallContext } from './errors.ts';
+import { callAzure, isNotFound, type AzureCallContext } from './errors.ts';
 import { parseResponse } from './response.ts';
 
 /** A directory object as far as the bot cares: what it is, and for service principals, what kind. */
@@ -113,5 +113,21 @@ export class Directory {
       if (wanted.has(principal.id)) deleted.set(principal.id, principal);
     }
     return deleted;
+  }
+
+  /**
+   * Whether an object of any type (service principal, user, group) sits in the directory's deleted items,
+   * restorable: `GET /directory/deletedItems/{id}`, where 404 means it is not there. Any other failure throws.
+   */
+  async isSoftDeleted(id: string): Promise<boolean> {
+    const client = await this.clients.graph();
+    const context: AzureCallContext = { service: 'graph', operation: 'directory.deletedItems.get', target: id };
+    try {
+      await callAzure(context, () => client.api(`/directory/deletedItems/${encodeURIComponent(id)}`).select(['id']).get());
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
   }
 }

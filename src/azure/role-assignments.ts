@@ -54,6 +54,15 @@ export interface NewRoleAssignment {
   name?: string;
 }
 
+/** Receives the `x-ms-request-id` of each ARM response, for the audit record of an action. */
+export type RequestIdSink = (requestId: string) => void;
+
+const reportRequestId = (sink: RequestIdSink | undefined) =>
+  sink ? { onResponse: (response: { headers: { get(name: string): string | undefined } }) => {
+    const id = response.headers.get('x-ms-request-id');
+    if (id) sink(id);
+  } } : {};
+
 /** Azure role assignments (api-version 2022-04-01) through @azure/arm-authorization, as checked RoleAssignmentRecords. */
 export class RoleAssignments {
   constructor(private readonly clients: AzureClients) {}
@@ -71,14 +80,14 @@ export class RoleAssignments {
   }
 
   /** Re-reads one assignment by its full id; a 404 (RoleAssignmentNotFound) is an AzureApiError that `isNotFound` recognises. */
-  async get(roleAssignmentId: string): Promise<RoleAssignmentRecord> {
+  async get(roleAssignmentId: string, requestIds?: RequestIdSink): Promise<RoleAssignmentRecord> {
     const context = this.context('roleAssignments.getById', roleAssignmentId);
     const client = await this.clients.authorization(SCOPE_ADDRESSED);
-    const assignment = await callAzure(context, () => client.roleAssignments.getById(roleAssignmentId));
+    const assignment = await callAzure(context, () => client.roleAssignments.getById(roleAssignmentId, reportRequestId(requestIds)));
     return parseResponse(roleAssignmentSchema, assignment, context);
   }
 
-  async create(scope: string, assignment: NewRoleAssignment): Promise<RoleAssignmentRecord> {
+  async create(scope: string, assignment: NewRoleAssignment, requestIds?: RequestIdSink): Promise<RoleAssignmentRecord> {
     const name = assignment.name ?? randomUUID();
     const context = this.context('roleAssignments.create', `${scope.replace(/\/+$/, '')}/providers/Microsoft.Authorization/roleAssignments/${name}`);
     const client = await this.clients.authorization(SCOPE_ADDRESSED);
@@ -89,7 +98,7 @@ export class RoleAssignments {
         principalType: assignment.principalType,
         ...(assignment.condition !== undefined ? { condition: assignment.condition, conditionVersion: assignment.conditionVersion ?? '2.0' } : {}),
         ...(assignment.description !== undefined ? { description: assignment.description } : {}),
-      }),
+      }, reportRequestId(requestIds)),
     );
     return parseResponse(roleAssignmentSchema, created, context);
   }
@@ -98,10 +107,10 @@ export class RoleAssignments {
    * Deletes by full id. Returns the deleted assignment, or undefined when it was already gone
    * (ARM answers 204 for that): both mean the assignment no longer exists.
    */
-  async deleteById(roleAssignmentId: string): Promise<RoleAssignmentRecord | undefined> {
+  async deleteById(roleAssignmentId: string, requestIds?: RequestIdSink): Promise<RoleAssignmentRecord | undefined> {
     const context = this.context('roleAssignments.deleteById', roleAssignmentId);
     const client = await this.clients.authorization(SCOPE_ADDRESSED);
-    const deleted = await callAzure(context, () => client.roleAssignments.deleteById(roleAssignmentId));
+    const deleted = await callAzure(context, () => client.roleAssignments.deleteById(roleAssignmentId, reportRequestId(requestIds)));
     return deleted.id === undefined ? undefined : parseResponse(roleAssignmentSchema, deleted, context);
   }
 

@@ -1,0 +1,51 @@
+import { processEventBatch, type EventOutcome } from '../events/process-event.ts';
+import type { RejectedEvent } from '../events/schema.ts';
+import { coverage } from '../state/coverage.ts';
+import type { ActionOutcome } from '../actions/outcome.ts';
+import { recordAndAct } from './record-and-act.ts';
+import type { Runtime } from './runtime.ts';
+
+export interface DeliveryResult {
+  outcomes: EventOutcome[];
+  rejected: RejectedEvent[];
+  actions: ActionOutcome[];
+  validationResponse?: { validationResponse: string };
+  /** Some event must be delivered again (it failed, or another invocation holds it): answer so Event Grid retries. */
+  redeliver: boolean;
+}
+
+const REDELIVER: ReadonlySet<EventOutcome['status']> = new Set(['failed', 'in-progress']);
+
+/**
+ * One Event Grid delivery, whatever carried it (the Event Grid trigger or the webhook): each event re-read and
+ * judged, then its findings recorded and acted on, with resolution limited to the objects and rules it judged.
+ * A malformed event is rejected on its own; the others go on.
+ */
+export async function handleEventDelivery(runtime: Runtime, body: unknown): Promise<DeliveryResult> {
+  const bot = await runtime.bot();
+  const batch = await processEventBatch(body, {
+    clients: runtime.clients,
+    policy: runtime.policy,
+    botPrincipalId: bot.principalId,
+    now: runtime.now,
+    ledger: runtime.state.events,
+  });
+  const actions: ActionOutcome[] = [];
+  for (const outcome of batch.outcomes) {
+    if (outcome.findings.length === 0 && outcome.resolvedObjectIds.length === 0) continue;
+    const recorded = await recordAndAct(
+      runtime,
+      outcome.findings,
+      { source: 'event', scope: outcome.resolvedObjectIds.map(coverage.object), rules: outcome.resolvedForRules, at: runtime.now() },
+      { runId: `event-${outcome.eventId}`, correlationId: outcome.eventId },
+    );
+    actions.push(...recorded.outcomes);
+  }
+  return {
+    outcomes: batch.outcomes,
+    rejected: batch.rejected,
+    actions,
+    ...(batch.validationResponse ? { validationResponse: batch.validationResponse } : {}),
+    redeliver: batch.outcomes.some((outcome) => REDELIVER.has(outcome.status)),
+  };
+}

@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import type { QueueClient } from '@azure/storage-queue';
+import { createAzureClients, type AzureClients } from '../azure/clients.ts';
+import { loadAzureConfig } from '../azure/config.ts';
+import { whoAmI } from '../azure/whoami.ts';
+import { loadPolicyFile, parsePolicy, type LoadedPolicy } from '../policy/load.ts';
+import { createQueueClient, loadStorageConfig } from '../state/connection.ts';
+import { openStateStore, type StateStore } from '../state/state-store.ts';
+import { loadRuntimeSettings, type RuntimeSettings } from './settings.ts';
+
+const DEFAULT_POLICY = new URL('../policy/default-policy.yaml', import.meta.url);
+export const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+
+/** Everything a function invocation works with, built once per process from the app settings. */
+export interface Runtime {
+  settings: RuntimeSettings;
+  clients: AzureClients;
+  policy: LoadedPolicy;
+  state: StateStore;
+  scanQueue: QueueClient;
+  scanPoisonQueue: QueueClient;
+  /** The bot's own object id and tenant (from its token), read once. */
+  bot(): Promise<{ principalId: string; tenantId: string }>;
+  now(): Date;
+}
+
+/** Builds the runtime; every configuration problem surfaces here, at start-up, as a typed error listing all of it. */
+export async function createRuntime(env: Readonly<Record<string, string | undefined>>): Promise<Runtime> {
+  const settings = loadRuntimeSettings(env);
+  const clients = createAzureClients(loadAzureConfig(env));
+  const storage = loadStorageConfig(env);
+  const policy = settings.policyFile ? loadPolicyFile(settings.policyFile) : parsePolicy(readFileSync(DEFAULT_POLICY, 'utf8'), DEFAULT_POLICY.pathname);
+  const state = await openStateStore({ connection: storage, credential: clients.credential, ...(settings.tablePrefix ? { tablePrefix: settings.tablePrefix } : {}) });
+  const scanQueue = createQueueClient(storage, settings.scanQueue, { credential: clients.credential });
+  const scanPoisonQueue = createQueueClient(storage, `${settings.scanQueue}-poison`, { credential: clients.credential });
+  await Promise.all([scanQueue.createIfNotExists(), scanPoisonQueue.createIfNotExists()]);
+  let identity: Promise<{ principalId: string; tenantId: string }> | undefined;
+  return {
+    settings,
+    clients,
+    policy,
+    state,
+    scanQueue,
+    scanPoisonQueue,
+    bot: () => {
+      identity ??= whoAmI(clients.credential).catch((error: unknown) => {
+        identity = undefined;
+        throw error;
+      });
+      return identity;
+    },
+    now: () => new Date(),
+  };
+}
+
+let shared: Promise<Runtime> | undefined;
+
+/** The process's runtime from its environment, made on first use; a failed start is retried by the next invocation. */
+export function sharedRuntime(): Promise<Runtime> {
+  shared ??= createRuntime(process.env).catch((error: unknown) => {
+    shared = undefined;
+    throw error;
+  });
+  return shared;
+}

@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { coverage } from '../state/coverage.ts';
+import { runSweep } from '../pipeline/sweep.ts';
+import { queryResourceGraph } from '../inventory/resource-graph.ts';
+import { SUBSCRIPTIONS_QUERY } from '../inventory/queries.ts';
+import { subscriptionRow } from '../inventory/records.ts';
+import { collect } from '../azure/graph-paging.ts';
+import { encodeScanRequest, ScanRequestSchema, type ScanRequest } from './scan-request.ts';
+import { recordAndAct, type RecordedRun } from './record-and-act.ts';
+import type { Runtime } from './runtime.ts';
+
+/**
+ * The timer's half of a sweep: every subscription the bot can read, in batches, one scan-request message each.
+ * Returns the run id and the messages sent.
+ */
+export async function enqueueSweep(runtime: Runtime): Promise<{ runId: string; requests: ScanRequest[] }> {
+  const rows = await collect(queryResourceGraph(runtime.clients, SUBSCRIPTIONS_QUERY, { tenant: true }, subscriptionRow, 'resources.subscriptions'));
+  const subscriptions = [...new Set(rows.map((row) => row.subscriptionId.toLowerCase()))].sort();
+  const runId = `sweep-${runtime.now().toISOString()}-${randomUUID().slice(0, 8)}`;
+  const requests: ScanRequest[] = [];
+  for (let start = 0; start < subscriptions.length; start += runtime.settings.sweepBatchSize) {
+    requests.push({ version: 1, runId, subscriptions: subscriptions.slice(start, start + runtime.settings.sweepBatchSize), requestedAt: runtime.now().toISOString() });
+  }
+  for (const request of requests) await runtime.scanQueue.sendMessage(encodeScanRequest(request));
+  return { runId, requests };
+}
+
+export type ScanRequestParse = { ok: true; request: ScanRequest } | { ok: false; reason: string };
+
+/** A queue message as the trigger hands it over (already decoded: a parsed object or a string). */
+export function parseScanRequest(message: unknown): ScanRequestParse {
+  let value = message;
+  if (typeof message === 'string') {
+    try {
+      value = JSON.parse(message);
+    } catch {
+      return { ok: false, reason: 'the message is not JSON' };
+    }
+  }
+  const parsed = ScanRequestSchema.safeParse(value);
+  return parsed.success ? { ok: true, request: parsed.data } : { ok: false, reason: parsed.error.issues.map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`).join('; ') };
+}
+
+/** The queue's half: one batch of subscriptions swept, recorded, acted on, and the sweep noted for the health check. */
+export async function scanBatch(runtime: Runtime, request: ScanRequest): Promise<RecordedRun & { findings: number; gaps: number }> {
+  const startedAt = runtime.now();
+  const result = await runSweep(runtime.clients, runtime.policy, { subscriptions: request.subscriptions, asOf: startedAt });
+  const recorded = await recordAndAct(
+    runtime,
+    result.findings,
+    { source: 'sweep', scope: request.subscriptions.map(coverage.subscription), at: startedAt },
+    { runId: request.runId },
+  );
+  const gaps = result.report.gaps.length;
+  for (const subscriptionId of request.subscriptions) {
+    await runtime.state.runs.recordSweep({
+      scope: subscriptionId,
+      runId: request.runId,
+      startedAt,
+      finishedAt: runtime.now(),
+      outcome: gaps > 0 || result.ruleErrors.length > 0 ? 'partial' : 'succeeded',
+      summary: { findings: result.findings.length, opened: recorded.summary.opened.length, resolved: recorded.summary.resolved.length, gaps, ruleErrors: result.ruleErrors.length },
+    });
+  }
+  return { ...recorded, findings: result.findings.length, gaps };
+}
