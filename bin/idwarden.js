@@ -10,7 +10,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const tsx = import.meta.resolve('tsx');
 const child = spawn(
   process.execPath,
-  ['--import', tsx, join(root, 'bin', 'with-emulator-ca.ts'), '--', process.execPath, '--import', tsx, join(root, 'src', 'cli', 'main.ts'), ...process.argv.slice(2)],
+  ['--import', tsx, join(root, 'bin', 'with-emulator-ca.ts'), '--', process.execPath, '--disable-warning=DEP0040', '--import', tsx, join(root, 'src', 'cli', 'main.ts'), ...process.argv.slice(2)],
   { stdio: 'inherit', cwd: process.cwd() },
 );
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));

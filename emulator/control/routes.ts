@@ -3,7 +3,6 @@ import { EmulatorHttpError } from '../server/errors.ts';
 import { json, type EmulatorRequest } from '../server/exchange.ts';
 import type { Route } from '../server/route.ts';
 import { buildTenant, SeedError } from '../seed/load.ts';
-import { TOKEN_LIFETIME_SECONDS } from '../identity/routes.ts';
 
 /**
  * The emulator's own control surface under /_emulator (not Azure): seed, clock, faults, request counts,
@@ -91,7 +90,7 @@ export const controlRoutes: Route[] = [
       tenantId: core.tenant.tenantId,
       audience: body.audience,
       kind: body.kind,
-      lifetimeSeconds: body.lifetimeSeconds ?? TOKEN_LIFETIME_SECONDS,
+      lifetimeSeconds: body.lifetimeSeconds ?? core.tokenLifetimeSeconds,
     });
     return json(200, { access_token: token, expires_on: String(claims.exp) });
   }),

@@ -4,7 +4,6 @@ import type { Route, RouteContext } from '../server/route.ts';
 import { idKey } from '../state/ids.ts';
 import type { Tenant } from '../state/tenant.ts';
 
-export const TOKEN_LIFETIME_SECONDS = 3600;
 
 interface ManagedIdentity {
   principalId: string;
@@ -44,7 +43,7 @@ function issue(req: EmulatorRequest, ctx: RouteContext, selector: { clientId?: s
     audience: resource,
     appId: identity.clientId,
     ...(identity.resourceId ? { managedIdentityResourceId: identity.resourceId } : {}),
-    lifetimeSeconds: TOKEN_LIFETIME_SECONDS,
+    lifetimeSeconds: ctx.core.tokenLifetimeSeconds,
   });
   return json(200, {
     access_token: token,

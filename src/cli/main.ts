@@ -109,7 +109,7 @@ async function scan(args: string[], defaults: { format?: 'table'; demo?: boolean
 
 const USAGE = `usage:
   idwarden scan [--emulator] [--seed FILE] [--subscription ID]... [--management-group ID] [--policy FILE] [--format table|json|csv|markdown|html] [--output FILE] [--fail-on SEVERITY] [--as-of ISO-TIME]
-  idwarden demo                     a sweep of the built-in emulated tenant; writes idwarden-report/
+  idwarden demo [--enforce]         the emulated tenant through the Functions app; writes idwarden-report/
   idwarden policy validate FILE
   idwarden emulator [--seed FILE] [--port N] [--latency-ms N]   the local Azure emulator; prints the variables that point a client at it`;
 
@@ -119,8 +119,11 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'scan':
         return await scan(rest);
-      case 'demo':
-        return await scan(rest, { format: 'table', demo: true });
+      case 'demo': {
+        const { values } = parseArgs({ args: rest, options: { enforce: { type: 'boolean' } }, strict: true });
+        const { runDemo } = await import('./demo.ts');
+        return await runDemo({ enforce: values.enforce ?? false, out: (text) => process.stdout.write(`${text}\n`) });
+      }
       case 'emulator': {
         const { runEmulatorCli } = await import('../../emulator/cli.ts');
         return await runEmulatorCli(rest);

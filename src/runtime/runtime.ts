@@ -25,7 +25,7 @@ export interface Runtime {
 }
 
 /** Builds the runtime; every configuration problem surfaces here, at start-up, as a typed error listing all of it. */
-export async function createRuntime(env: Readonly<Record<string, string | undefined>>): Promise<Runtime> {
+export async function createRuntime(env: Readonly<Record<string, string | undefined>>, options: { now?: () => Date } = {}): Promise<Runtime> {
   const settings = loadRuntimeSettings(env);
   const clients = createAzureClients(loadAzureConfig(env));
   const storage = loadStorageConfig(env);
@@ -49,11 +49,16 @@ export async function createRuntime(env: Readonly<Record<string, string | undefi
       });
       return identity;
     },
-    now: () => new Date(),
+    now: options.now ?? (() => new Date()),
   };
 }
 
 let shared: Promise<Runtime> | undefined;
+
+/** Hosts the functions in-process with a runtime made here (the demo's fixed clock, say) instead of from the environment. */
+export function installSharedRuntime(runtime: Runtime): void {
+  shared = Promise.resolve(runtime);
+}
 
 /** The process's runtime from its environment, made on first use; a failed start is retried by the next invocation. */
 export function sharedRuntime(): Promise<Runtime> {

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { FindingSchema } from '../../src/model/finding-schema.ts';
@@ -22,8 +23,12 @@ function plantedFires(): Map<string, string[]> {
 }
 
 async function idwarden(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return idwardenIn(ROOT, ...args);
+}
+
+async function idwardenIn(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [join(ROOT, 'bin', 'idwarden.js'), ...args], { cwd: ROOT, maxBuffer: 32 * 1024 * 1024 });
+    const { stdout, stderr } = await run(process.execPath, [join(ROOT, 'bin', 'idwarden.js'), ...args], { cwd, maxBuffer: 32 * 1024 * 1024 });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -65,4 +70,17 @@ test('--fail-on makes the exit code 1 when a finding reaches the severity; bad f
   assert.match(bad.stderr, /--format/);
   const policy = await idwarden('policy', 'validate', join(ROOT, 'src', 'policy', 'examples', 'enforce.yaml'));
   assert.equal(policy.code, 0, policy.stderr);
+});
+
+test('`idwarden demo` (npm start) runs the tenant through the registered functions and writes the report', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'idwarden-demo-'));
+  const { code, stdout, stderr } = await idwardenIn(cwd, 'demo');
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /\[eventGridWebhook\] event judged .*new-identity/);
+  assert.match(stdout, /\[eventGridWebhook\] action dry-run downscope-role-assignment/);
+  assert.match(stdout, /\[scanSubscriptions\] scan done /);
+  assert.doesNotMatch(stdout, /downscoped|deleted/, 'the default policy is dry-run');
+  for (const file of ['report.json', 'report.md', 'report.html']) assert.ok(existsSync(join(cwd, 'idwarden-report', file)), file);
+  const report = JSON.parse(readFileSync(join(cwd, 'idwarden-report', 'report.json'), 'utf8'));
+  assert.deepEqual(new Set(report.findings.map((f: { ruleId: string }) => f.ruleId)).size, RULE_IDS.length, 'every rule fires on the demo tenant');
 });
