@@ -9,5 +9,6 @@ export function logDelivery(result: DeliveryResult, context: InvocationContext):
     if (outcome.status === 'failed') context.error(line);
     else context.log(line);
   }
+  for (const alert of result.alerts) context.log(`alert ${alert.status} ${alert.channel} finding=${alert.findingId}: ${alert.reason}`);
   for (const action of result.actions) context.log(`action ${action.status} ${action.action} finding=${action.findingId} audit=${action.auditId ?? '-'}: ${action.reason}`);
 }

@@ -32,7 +32,21 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const azurite = await startAzurite();
   try {
     const policyFile = new URL(options.enforce ? '../policy/examples/enforce.yaml' : '../policy/default-policy.yaml', import.meta.url).pathname;
-    const env: Record<string, string> = { ...emulator.env, IDWARDEN_STORAGE_CONNECTION_STRING: azurite.connectionString, IDWARDEN_POLICY_FILE: policyFile, IDWARDEN_SWEEP_BATCH_SIZE: '10' };
+    if (options.enforce) {
+      // A deployment with email on grants the bot Mail.Send (infra: enableEmail); the sweep will flag that it holds it.
+      const tenant = emulator.core.tenant;
+      const mailSend = tenant.microsoftGraph.appRoles.find((role) => role.value === 'Mail.Send')!;
+      tenant.grantAppRole(tenant.bot.principalId, mailSend.id, tenant.microsoftGraph.id, emulator.core.clock.now());
+    }
+    // The Teams channel is the emulator's Workflows sink; the enforce policy names this app setting.
+    const teams = emulator.core.sinks.teams.createWorkflow(emulator.baseUrl, 'secops channel');
+    const env: Record<string, string> = {
+      ...emulator.env,
+      IDWARDEN_STORAGE_CONNECTION_STRING: azurite.connectionString,
+      IDWARDEN_POLICY_FILE: policyFile,
+      IDWARDEN_SWEEP_BATCH_SIZE: '10',
+      TEAMS_WEBHOOK_URL: teams.url,
+    };
     // The managed-identity credential reads these from the process environment.
     process.env['IDENTITY_ENDPOINT'] = env['IDENTITY_ENDPOINT'];
     process.env['IDENTITY_HEADER'] = env['IDENTITY_HEADER'];
@@ -91,6 +105,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     for (const [what, count] of [...counts].sort()) out(`  ${String(count).padStart(3)} × ${what}`);
     const open = await runtime.state.findings.listOpen();
     out(`  ${open.length} findings open in the state store`);
+    out(`  ${emulator.core.sinks.teams.posts().length} Teams message(s) and ${emulator.core.mail.list().length} email(s) sent`);
 
     const { report } = await runSweep(runtime.clients, runtime.policy, { asOf: runtime.now(), apiCalls: () => emulator.core.requests.countsByRoute() });
     out(`\n4. The tenant now:\n`);

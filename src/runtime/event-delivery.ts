@@ -2,6 +2,7 @@ import { processEventBatch, type EventOutcome } from '../events/process-event.ts
 import type { RejectedEvent } from '../events/schema.ts';
 import { coverage } from '../state/coverage.ts';
 import type { ActionOutcome } from '../actions/outcome.ts';
+import type { AlertOutcome } from '../actions/notify/dispatcher.ts';
 import { recordAndAct } from './record-and-act.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -9,6 +10,7 @@ export interface DeliveryResult {
   outcomes: EventOutcome[];
   rejected: RejectedEvent[];
   actions: ActionOutcome[];
+  alerts: AlertOutcome[];
   validationResponse?: { validationResponse: string };
   /** Some event must be delivered again (it failed, or another invocation holds it): answer so Event Grid retries. */
   redeliver: boolean;
@@ -31,20 +33,23 @@ export async function handleEventDelivery(runtime: Runtime, body: unknown): Prom
     ledger: runtime.state.events,
   });
   const actions: ActionOutcome[] = [];
+  const alerts: AlertOutcome[] = [];
   for (const outcome of batch.outcomes) {
     if (outcome.findings.length === 0 && outcome.resolvedObjectIds.length === 0) continue;
     const recorded = await recordAndAct(
       runtime,
       outcome.findings,
       { source: 'event', scope: outcome.resolvedObjectIds.map(coverage.object), rules: outcome.resolvedForRules, at: runtime.now() },
-      { runId: `event-${outcome.eventId}`, correlationId: outcome.eventId },
+      { runId: `event-${outcome.eventId}`, correlationId: outcome.eventId, kind: 'event-batch' },
     );
     actions.push(...recorded.outcomes);
+    alerts.push(...recorded.alerts);
   }
   return {
     outcomes: batch.outcomes,
     rejected: batch.rejected,
     actions,
+    alerts,
     ...(batch.validationResponse ? { validationResponse: batch.validationResponse } : {}),
     redeliver: batch.outcomes.some((outcome) => REDELIVER.has(outcome.status)),
   };

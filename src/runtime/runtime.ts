@@ -7,18 +7,23 @@ import { loadPolicyFile, parsePolicy, type LoadedPolicy } from '../policy/load.t
 import { createQueueClient, loadStorageConfig } from '../state/connection.ts';
 import { openStateStore, type StateStore } from '../state/state-store.ts';
 import { loadRuntimeSettings, type RuntimeSettings } from './settings.ts';
+import { createAlertDispatcher, type AlertDispatcher } from '../actions/notify/dispatcher.ts';
 
 const DEFAULT_POLICY = new URL('../policy/default-policy.yaml', import.meta.url);
 export const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
 /** Everything a function invocation works with, built once per process from the app settings. */
 export interface Runtime {
+  /** The app settings it was made from (secrets such as the Teams webhook URL are read from here when used). */
+  env: Readonly<Record<string, string | undefined>>;
   settings: RuntimeSettings;
   clients: AzureClients;
   policy: LoadedPolicy;
   state: StateStore;
   scanQueue: QueueClient;
   scanPoisonQueue: QueueClient;
+  /** One per process: its rate limiters span every run the process sends. */
+  alerts: AlertDispatcher;
   /** The bot's own object id and tenant (from its token), read once. */
   bot(): Promise<{ principalId: string; tenantId: string }>;
   now(): Date;
@@ -36,12 +41,14 @@ export async function createRuntime(env: Readonly<Record<string, string | undefi
   await Promise.all([scanQueue.createIfNotExists(), scanPoisonQueue.createIfNotExists()]);
   let identity: Promise<{ principalId: string; tenantId: string }> | undefined;
   return {
+    env,
     settings,
     clients,
     policy,
     state,
     scanQueue,
     scanPoisonQueue,
+    alerts: createAlertDispatcher({ env, clients }),
     bot: () => {
       identity ??= whoAmI(clients.credential).catch((error: unknown) => {
         identity = undefined;

@@ -49,7 +49,7 @@ export async function scanBatch(runtime: Runtime, request: ScanRequest): Promise
     runtime,
     result.findings,
     { source: 'sweep', scope: request.subscriptions.map(coverage.subscription), at: startedAt },
-    { runId: request.runId },
+    { runId: request.runId, kind: 'sweep' },
   );
   const gaps = result.report.gaps.length;
   for (const subscriptionId of request.subscriptions) {

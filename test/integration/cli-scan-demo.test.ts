@@ -84,3 +84,16 @@ test('`idwarden demo` (npm start) runs the tenant through the registered functio
   const report = JSON.parse(readFileSync(join(cwd, 'idwarden-report', 'report.json'), 'utf8'));
   assert.deepEqual(new Set(report.findings.map((f: { ruleId: string }) => f.ruleId)).size, RULE_IDS.length, 'every rule fires on the demo tenant');
 });
+
+test('`idwarden demo --enforce` remediates, alerts to Teams and by email, and every action is in the audit log', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'idwarden-demo-'));
+  const { code, stdout, stderr } = await idwardenIn(cwd, 'demo', '--enforce');
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /action done downscope-role-assignment/);
+  assert.match(stdout, /event own-action .* the bot's own delete/);
+  const sent = /(\d+) Teams message\(s\) and (\d+) email\(s\) sent/.exec(stdout);
+  assert.ok(sent && Number(sent[1]) > 0 && Number(sent[2]) > 0, stdout);
+  const acting = Number(/(\d+) × delete-role-assignment acting/.exec(stdout)?.[1]);
+  const deleted = Number(/(\d+) × delete-role-assignment deleted/.exec(stdout)?.[1]);
+  assert.ok(acting > 0 && acting === deleted, 'each deletion recorded before and after');
+});
