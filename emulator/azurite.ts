@@ -122,6 +122,10 @@ async function launch(scheme: string, extraArgs: string[], ports: Record<Service
   process.once('exit', killOnExit);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   exited.then(() => process.off('exit', killOnExit));
+  // Azurite alone never keeps this process alive: one left running (a test body that outlived its after() hook)
+  // would otherwise hang the process for good; when this process ends, EXIT_WITH_PARENT ends Azurite. Waiting
+  // for its start or exit is held open by the timers in waitForPorts and terminate instead.
+  for (const handle of [child, child.stdin, child.stdout, child.stderr]) (handle as { unref?: () => void } | null)?.unref?.();
 
   const listening = await waitForPorts(child, exited, scheme);
   const startupMs = performance.now() - startedAt;

@@ -85,8 +85,8 @@ test('storage going away mid-run is a typed error; after a restart (in memory: e
 
   const many = Array.from({ length: 200 }, (_, n) => aFinding({ roleAssignmentId: roleAssignmentId(`ra-in-flight-${n}`) }));
   const inFlight = store.findings.upsertFromRun(many, { source: 'sweep', scope: [coverage.subscription(SUB_PROD)], at: minute(1) });
-  await azurite.kill();
-  await assert.rejects(inFlight, (error: unknown) => {
+  // The expectation is attached before the kill: the run may fail while the kill is still being awaited.
+  const failure = assert.rejects(inFlight, (error: unknown) => {
     assert.ok(error instanceof StateStoreError, `got ${String(error)}`);
     assert.match(error.table, /Findings$/);
     assert.equal(error.operation, 'upsertFromRun');
@@ -94,6 +94,8 @@ test('storage going away mid-run is a typed error; after a restart (in memory: e
     assert.match(error.code ?? '', /^(ECONNREFUSED|ECONNRESET|EPIPE)$/);
     return true;
   });
+  await azurite.kill();
+  await failure;
   const down = await store.ping();
   assert.equal(down.reachable, false);
   assert.equal(down.reachable === false && down.error.code, 'ECONNREFUSED');
