@@ -2,8 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TokenCredential } from '@azure/identity';
 import azureFunctions from '@azure/functions';
-import { startEmulator } from '../../emulator/index.ts';
-import { startAzurite } from '../../emulator/azurite.ts';
+import type { RunningEmulator } from '../../emulator/index.ts';
+import { startLocalAzure } from './local-azure.ts';
 import { loadFunctionsApp, invocationContext, type RegisteredFunction } from '../hosting/local-functions-host.ts';
 import { createRuntime, installSharedRuntime } from '../runtime/runtime.ts';
 import { runSweep } from '../pipeline/sweep.ts';
@@ -28,8 +28,8 @@ export interface DemoOptions {
  */
 export async function runDemo(options: DemoOptions): Promise<number> {
   const { out } = options;
-  const emulator = await startEmulator({ clockStartsAt: DEMO_AS_OF });
-  const azurite = await startAzurite();
+  const local = await startLocalAzure({ clockStartsAt: DEMO_AS_OF });
+  const { emulator } = local;
   try {
     const policyFile = new URL(options.enforce ? '../policy/examples/enforce.yaml' : '../policy/default-policy.yaml', import.meta.url).pathname;
     if (options.enforce) {
@@ -41,16 +41,11 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     // The Teams channel is the emulator's Workflows sink; the enforce policy names this app setting.
     const teams = emulator.core.sinks.teams.createWorkflow(emulator.baseUrl, 'secops channel');
     const env: Record<string, string> = {
-      ...emulator.env,
-      IDWARDEN_STORAGE_CONNECTION_STRING: azurite.connectionString,
+      ...local.env,
       IDWARDEN_POLICY_FILE: policyFile,
       IDWARDEN_SWEEP_BATCH_SIZE: '10',
       TEAMS_WEBHOOK_URL: teams.url,
     };
-    // The managed-identity credential reads these from the process environment.
-    process.env['IDENTITY_ENDPOINT'] = env['IDENTITY_ENDPOINT'];
-    process.env['IDENTITY_HEADER'] = env['IDENTITY_HEADER'];
-    delete process.env['AZURE_CLIENT_ID'];
     const runtime = await createRuntime(env, { now: () => emulator.core.clock.now() });
     installSharedRuntime(runtime);
     const functions = await loadFunctionsApp();
@@ -117,13 +112,12 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     out(`wrote ${REPORT_DIRECTORY}/report.json, report.md, report.html`);
     return 0;
   } finally {
-    await emulator.stop();
-    await azurite.stop();
+    await local.stop();
   }
 }
 
 /** A person signed in to the portal: tokens the emulator issues for that user. */
-function personCredential(emulator: Awaited<ReturnType<typeof startEmulator>>, principalId: string): TokenCredential {
+function personCredential(emulator: RunningEmulator, principalId: string): TokenCredential {
   return {
     async getToken(scopes) {
       const audience = (Array.isArray(scopes) ? scopes[0]! : scopes).replace(/\/\.default$/, '');

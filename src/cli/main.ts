@@ -111,6 +111,7 @@ const USAGE = `usage:
   idwarden scan [--emulator] [--seed FILE] [--subscription ID]... [--management-group ID] [--policy FILE] [--format table|json|csv|markdown|html] [--output FILE] [--fail-on SEVERITY] [--as-of ISO-TIME]
   idwarden demo [--enforce]         the emulated tenant through the Functions app; writes idwarden-report/
   idwarden policy validate FILE
+  idwarden replay FILE... [--emulator [--seed FILE]] [--policy FILE]   Event Grid events from files through the activityEvents processing
   idwarden emulator [--seed FILE] [--port N] [--latency-ms N]   the local Azure emulator; prints the variables that point a client at it`;
 
 export async function main(argv: string[]): Promise<number> {
@@ -123,6 +124,23 @@ export async function main(argv: string[]): Promise<number> {
         const { values } = parseArgs({ args: rest, options: { enforce: { type: 'boolean' } }, strict: true });
         const { runDemo } = await import('./demo.ts');
         return await runDemo({ enforce: values.enforce ?? false, out: (text) => process.stdout.write(`${text}\n`) });
+      }
+      case 'replay': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          options: { emulator: { type: 'boolean' }, seed: { type: 'string' }, policy: { type: 'string' } },
+          allowPositionals: true,
+          strict: true,
+        });
+        if (positionals.length === 0) throw new UsageError('usage: idwarden replay FILE... [--emulator [--seed FILE]] [--policy FILE]');
+        const { replay } = await import('./replay.ts');
+        return await replay({
+          files: positionals,
+          emulator: values.emulator ?? false,
+          ...(values.seed ? { seed: values.seed } : {}),
+          ...(values.policy ? { policy: values.policy } : {}),
+          out: (line) => process.stdout.write(`${line}\n`),
+        });
       }
       case 'emulator': {
         const { runEmulatorCli } = await import('../../emulator/cli.ts');

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -96,4 +96,28 @@ test('`idwarden demo --enforce` remediates, alerts to Teams and by email, and ev
   const acting = Number(/(\d+) × delete-role-assignment acting/.exec(stdout)?.[1]);
   const deleted = Number(/(\d+) × delete-role-assignment deleted/.exec(stdout)?.[1]);
   assert.ok(acting > 0 && acting === deleted, 'each deletion recorded before and after');
+});
+
+test('`idwarden replay` runs event files through the activityEvents processing: 0 when all were decided, 2 when one is malformed', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'idwarden-replay-'));
+  const subscription = '5b000001-0000-4000-8000-000000000001';
+  const assignment = `/subscriptions/${subscription}/providers/Microsoft.Authorization/roleAssignments/ac000000-0000-4000-8000-000000000018`;
+  const event = {
+    id: '11111111-0000-4000-8000-000000000001',
+    topic: `/subscriptions/${subscription}`,
+    subject: assignment,
+    eventType: 'Microsoft.Resources.ResourceWriteSuccess',
+    eventTime: '2026-11-20T11:00:00.0000000Z',
+    data: { operationName: 'Microsoft.Authorization/roleAssignments/write', resourceUri: assignment, status: 'Succeeded', subscriptionId: subscription, tenantId: 'c0470500-0000-4000-8000-000000000000', authorization: {}, claims: {} },
+    dataVersion: '2',
+    metadataVersion: '1',
+  };
+  writeFileSync(join(dir, 'good.json'), JSON.stringify(event));
+  writeFileSync(join(dir, 'mixed.json'), JSON.stringify([event, { id: 'broken' }]));
+  const good = await idwarden('replay', join(dir, 'good.json'), '--emulator');
+  assert.equal(good.code, 0, good.stderr);
+  assert.match(good.stdout, /event 11111111-0000-4000-8000-000000000001 judged: .*privileged-role-broad-scope → remediate \(dry-run\)/);
+  const mixed = await idwarden('replay', join(dir, 'mixed.json'), '--emulator');
+  assert.equal(mixed.code, 2);
+  assert.match(mixed.stdout, /event 1 \(broken\) rejected: /);
 });
