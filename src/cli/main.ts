@@ -111,6 +111,7 @@ const USAGE = `usage:
   idwarden scan [--emulator] [--seed FILE] [--subscription ID]... [--management-group ID] [--policy FILE] [--format table|json|csv|markdown|html] [--output FILE] [--fail-on SEVERITY] [--as-of ISO-TIME]
   idwarden demo [--enforce]         the emulated tenant through the Functions app; writes idwarden-report/
   idwarden policy validate FILE
+  idwarden restore AUDIT_ID         puts back what a removal or down-scope took away (same name, role, scope, condition)
   idwarden replay FILE... [--emulator [--seed FILE]] [--policy FILE]   Event Grid events from files through the activityEvents processing
   idwarden emulator [--seed FILE] [--port N] [--latency-ms N]   the local Azure emulator; prints the variables that point a client at it`;
 
@@ -142,6 +143,16 @@ export async function main(argv: string[]): Promise<number> {
           out: (line) => process.stdout.write(`${line}\n`),
         });
       }
+      case 'restore': {
+        if (!rest[0] || rest.length !== 1) throw new UsageError('usage: idwarden restore AUDIT_ID');
+        const { createRuntime } = await import('../runtime/runtime.ts');
+        const { restoreFromAudit } = await import('../actions/remediate/restore.ts');
+        const runtime = await createRuntime(process.env);
+        const bot = await runtime.bot();
+        const record = await restoreFromAudit(rest[0], { clients: runtime.clients, audit: runtime.state.audit, actor: bot.principalId, policyHash: runtime.policy.hash, now: runtime.now });
+        process.stdout.write(`${record.outcome}: ${record.target} (audit ${record.id})\n`);
+        return 0;
+      }
       case 'emulator': {
         const { runEmulatorCli } = await import('../../emulator/cli.ts');
         return await runEmulatorCli(rest);
@@ -160,6 +171,7 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof UsageError) process.stderr.write(`idwarden: ${error.message}\n${USAGE}\n`);
     else if (error instanceof PolicyError) process.stderr.write(`idwarden: invalid policy ${error.source ?? ''}\n${error.problems.map(formatProblem).join('\n')}\n`);
     else if (error instanceof ConfigError) process.stderr.write(`idwarden: ${error.message}\n`);
+    else if (error instanceof Error && error.name === 'RestoreError') process.stderr.write(`idwarden: ${error.message}\n`);
     else process.stderr.write(`idwarden: ${error instanceof Error ? error.message : String(error)}\n`);
     return 2;
   }

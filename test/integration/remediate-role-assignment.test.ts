@@ -12,6 +12,7 @@ import { runSweep } from '../../src/pipeline/sweep.ts';
 import { RemediationBudget } from '../../src/actions/remediate/budget.ts';
 import { remediateRoleAssignment } from '../../src/actions/remediate/role-assignment.ts';
 import type { RemediationContext } from '../../src/actions/remediate/context.ts';
+import { restoreFromAudit, RestoreError } from '../../src/actions/remediate/restore.ts';
 import type { Finding } from '../../src/model/finding.ts';
 
 const SOFT_DELETED = 'dead0000-0000-4000-8000-00000000050f';
@@ -140,4 +141,21 @@ test('down-scope moves the role to the identity\'s own resource group, then remo
   assert.equal(outcome.status, 'done', outcome.reason);
   const remaining = [...tenant().roleAssignments.values()].filter((a) => a.principalId === UAMI_PRINCIPAL);
   assert.deepEqual(remaining.map((a) => [a.scope, a.roleDefinitionName]), [[`/subscriptions/${SUB_PROD}/resourceGroups/rg-app`, 'b24988ac-6180-42a0-ab88-20f7382dd24c']]);
+});
+
+test('restore re-creates a removed assignment from its audit record, same name, role, scope and principal', async () => {
+  const removed = (await store.audit.list()).find((record) => record.outcome === 'deleted' && record.ruleId === 'privileged-role-broad-scope')!;
+  const prior = removed.priorState as { id: string; name: string; roleDefinitionId: string };
+  assert.equal(tenant().roleAssignment(prior.id), undefined);
+  const ctx = { clients, audit: store.audit, actor: BOT_PRINCIPAL, policyHash: 'test-policy', now: () => new Date() };
+  const restored = await restoreFromAudit(removed.id, ctx);
+  assert.equal(restored.kind, 'restore');
+  assert.equal(restored.outcome, 'restored');
+  const back = tenant().roleAssignment(prior.id)!;
+  assert.equal(back.name, prior.name);
+  assert.equal(back.roleDefinitionName, prior.roleDefinitionId.split('/').pop());
+  assert.equal(back.principalId, UAMI_PRINCIPAL);
+  assert.equal((await restoreFromAudit(removed.id, ctx)).outcome, 'already-present', 'a second restore changes nothing');
+  const decision = (await store.audit.list()).find((record) => record.kind === 'decision')!;
+  await assert.rejects(restoreFromAudit(decision.id, ctx), RestoreError);
 });
