@@ -8,11 +8,17 @@ import type { SeedInput } from './seed/schema.ts';
 import { Tenant } from './state/tenant.ts';
 import { tokenRoutes } from './identity/routes.ts';
 import { controlRoutes } from './control/routes.ts';
+import { throttlingRoutes } from './throttling/routes.ts';
+import { withOverrides, type LimitOverrides } from './throttling/limits.ts';
 import { armRoutes } from './arm/routes.ts';
 import { graphRoutes } from './graph/routes.ts';
 import { resourceGraphRoutes } from './resourcegraph/routes.ts';
 import { EventGridDelivery } from './eventgrid/delivery.ts';
 import { eventGridRoutes } from './eventgrid/routes.ts';
+import { teamsRoutes } from './sinks/teams.ts';
+import { sinkRoutes } from './sinks/routes.ts';
+import { GITHUB_API_PATH } from './sinks/github.ts';
+import { DEVOPS_PATH } from './sinks/azure-devops.ts';
 import type { Route } from './server/route.ts';
 
 export const DEMO_SEED = join(import.meta.dirname, 'seeds', 'demo.json');
@@ -24,6 +30,13 @@ export interface EmulatorOptions {
   port?: number;
   /** Latency added to every ARM and Graph request. */
   latencyMs?: number;
+  /** Apply the platform's request limits (off by default): `true` for the documented ones, or some of them changed. */
+  throttling?: boolean | LimitOverrides;
+  /**
+   * Runs the emulator's clock from this instant on (a seed written "as of" a date stays true). Tokens then live
+   * long enough to be current by the wall clock too, which is what client token caches compare against.
+   */
+  clockStartsAt?: Date;
 }
 
 export interface RunningEmulator {
@@ -36,7 +49,7 @@ export interface RunningEmulator {
 }
 
 /** Composes every emulated service on one HTTPS listener. Routes are tried in this order. */
-export const allRoutes: readonly Route[] = [...controlRoutes, ...eventGridRoutes, ...tokenRoutes, ...graphRoutes, ...resourceGraphRoutes, ...armRoutes];
+export const allRoutes: readonly Route[] = [...controlRoutes, ...throttlingRoutes, ...eventGridRoutes, ...tokenRoutes, ...graphRoutes, ...resourceGraphRoutes, ...teamsRoutes, ...sinkRoutes, ...armRoutes];
 
 function tenantFrom(seed: EmulatorOptions['seed']): Tenant {
   if (seed instanceof Tenant) return seed;
@@ -49,6 +62,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const identityHeader = randomBytes(16).toString('hex');
   const core = new EmulatorCore(tenantFrom(options.seed), { identityHeader });
   core.latencyMs = options.latencyMs ?? 0;
+  if (options.clockStartsAt) {
+    const shift = options.clockStartsAt.getTime() - Date.now();
+    core.clock.advance(shift);
+    core.tokenLifetimeSeconds += Math.max(0, Math.ceil(-shift / 1000));
+  }
+  if (options.throttling) core.throttling.enable(withOverrides(options.throttling === true ? {} : options.throttling));
   const server = new EmulatorServer(core, allRoutes, tls);
   const baseUrl = await server.listen(options.port ?? 0);
   const eventGrid = new EventGridDelivery(core);
@@ -63,6 +82,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       IDENTITY_ENDPOINT: `${baseUrl}/msi/token`,
       IDENTITY_HEADER: identityHeader,
       NODE_EXTRA_CA_CERTS: tls.certPath,
+      // Tickets: GitHub Issues and Azure DevOps work items land in the emulator's sinks.
+      IDWARDEN_GITHUB_API_URL: `${baseUrl}${GITHUB_API_PATH}`,
+      IDWARDEN_AZURE_DEVOPS_URL: `${baseUrl}${DEVOPS_PATH}`,
+      GITHUB_TOKEN: core.sinks.github.token,
     },
     async stop() {
       await eventGrid.close();

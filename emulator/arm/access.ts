@@ -7,8 +7,8 @@ import { idKey } from '../state/ids.ts';
 function holdsBelow(ctx: RouteContext, action: string, scope: string): boolean {
   const tenant = ctx.core.tenant;
   const identities = tenant.securityIdentities(ctx.caller!.principalId);
-  for (const assignment of tenant.roleAssignments.values()) {
-    if (!identities.has(assignment.principalId.toLowerCase()) || assignment.condition) continue;
+  for (const assignment of tenant.roleAssignments.heldBy(identities)) {
+    if (assignment.condition) continue;
     if (!tenant.isWithin(assignment.scope, scope)) continue;
     const role = tenant.roleDefinition(assignment.roleDefinitionName);
     if (role && roleGrants(role, action)) return true;

@@ -71,16 +71,6 @@ function runQuery(req: EmulatorRequest, ctx: RouteContext): EmulatorResponse {
   const scope = queryScope(request);
   if (typeof scope === 'string') return resourceGraphError(req, [{ code: 'InvalidRequestContent', message: scope }]);
 
-  let result: Table;
-  try {
-    const compiled = compileQuery(parseQuery(request.query), TABLE_SCHEMAS);
-    const rows = tableRows(compiled.table, ctx.core.tenant, scope, new Visibility(ctx.core.tenant, ctx.caller!.principalId));
-    result = compiled.run(rows);
-  } catch (error) {
-    if (error instanceof KqlError) return invalidQuery(req, error);
-    throw error;
-  }
-
   const options = request.options ?? {};
   const fingerprint = queryFingerprint(request.query, scope.scopes.map((s) => s.toLowerCase()).sort(), scope.authorizationScopeFilter);
   let offset = options.$skip ?? 0;
@@ -89,11 +79,27 @@ function runQuery(req: EmulatorRequest, ctx: RouteContext): EmulatorResponse {
     if (!verdict.ok) return resourceGraphError(req, [{ code: 'InvalidSkipToken', message: verdict.reason }]);
     offset = verdict.offset;
   }
+
+  const { tenant, resourceGraphPages } = ctx.core;
+  const pagingKey = `${ctx.caller!.principalId.toLowerCase()} ${fingerprint}`;
+  let result = options.$skipToken ? resourceGraphPages.recall(pagingKey, tenant) : undefined;
+  if (!result) {
+    try {
+      const compiled = compileQuery(parseQuery(request.query), TABLE_SCHEMAS);
+      const rows = tableRows(compiled.table, tenant, scope, new Visibility(tenant, ctx.caller!.principalId));
+      result = compiled.run(rows);
+    } catch (error) {
+      if (error instanceof KqlError) return invalidQuery(req, error);
+      throw error;
+    }
+  }
   const top = options.$top ?? DEFAULT_TOP;
   const page = result.rows.slice(offset, offset + top);
   const more = offset + page.length < result.rows.length;
   // ARG pages only when it can order by id; without id in the projection it can only say the answer was cut.
   const pageable = result.columns.some((column) => column.name === 'id');
+  if (more && pageable) resourceGraphPages.keep(pagingKey, tenant, result);
+  else resourceGraphPages.forget(pagingKey);
   return json(200, {
     totalRecords: result.rows.length,
     count: page.length,

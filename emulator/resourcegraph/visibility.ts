@@ -8,17 +8,20 @@ import type { Tenant } from '../state/tenant.ts';
  */
 export class Visibility {
   private readonly decisions = new Map<string, boolean>();
+  private readonly identities: Set<string>;
 
   constructor(
     private readonly tenant: Tenant,
     private readonly principalId: string,
-  ) {}
+  ) {
+    this.identities = tenant.securityIdentities(principalId);
+  }
 
   canRead(action: string, scope: string): boolean {
     const key = `${action.toLowerCase()} ${idKey(scope)}`;
     let allowed = this.decisions.get(key);
     if (allowed === undefined) {
-      allowed = authorize(this.tenant, this.principalId, action, scope).allowed;
+      allowed = authorize(this.tenant, this.principalId, action, scope, this.identities).allowed;
       this.decisions.set(key, allowed);
     }
     return allowed;

@@ -46,12 +46,25 @@ function tokenBody(error: EmulatorHttpError): unknown {
   return { error: error.code, error_description: error.message };
 }
 
+/** GitHub's REST error: { message, documentation_url, status }; a body that is not JSON reads "Problems parsing JSON". */
+function githubBody(error: EmulatorHttpError): unknown {
+  const message = error.code === 'InvalidRequestContent' ? 'Problems parsing JSON' : error.message;
+  return { message, documentation_url: 'https://docs.github.com/rest', status: String(error.status) };
+}
+
+/** Azure DevOps' VSS service error: the exception's message, type name and key. */
+function devOpsBody(error: EmulatorHttpError): unknown {
+  return { $id: '1', innerException: null, message: error.message, typeName: `${error.code}, idwarden emulator`, typeKey: error.code, errorCode: 0, eventId: 3000 };
+}
+
 export function renderError(error: EmulatorHttpError, req: EmulatorRequest): EmulatorResponse {
   const bodies: Record<Service, () => unknown> = {
     arm: () => armBody(error),
     control: () => armBody(error),
     graph: () => graphBody(error, req),
     token: () => tokenBody(error),
+    github: () => githubBody(error),
+    devops: () => devOpsBody(error),
   };
   return { status: error.status, headers: error.headers, body: bodies[req.service]() };
 }

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
 /** Which Azure surface a request belongs to; decides the error body shape and the token audience. */
-export type Service = 'arm' | 'graph' | 'token' | 'control';
+export type Service = 'arm' | 'graph' | 'token' | 'control' | 'github' | 'devops';
 
 /** One parsed request, as the routes see it. */
 export interface EmulatorRequest {
@@ -19,6 +19,8 @@ export interface EmulatorRequest {
   receivedAt: Date;
   /** Base URL of the emulator as the client reached it, for absolute next links. */
   baseUrl: string;
+  /** Headers an interceptor adds to whatever answer this request gets (throttling's remaining-quota headers). */
+  addedResponseHeaders?: Record<string, string>;
 }
 
 export interface EmulatorResponse {

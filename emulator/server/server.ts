@@ -15,6 +15,9 @@ function serviceOf(canonical: string): Service {
   if (/^\/_emulator(\/|$)/i.test(canonical)) return 'control';
   if (/^\/(metadata\/identity\/oauth2\/token|msi\/token)$/i.test(canonical)) return 'token';
   if (/^\/(v1\.0|beta)(\/|$)/i.test(canonical)) return 'graph';
+  // The sinks for services outside Azure the bot talks to (emulator/sinks).
+  if (/^\/github(\/|$)/i.test(canonical)) return 'github';
+  if (/^\/devops(\/|$)/i.test(canonical)) return 'devops';
   return 'arm';
 }
 
@@ -107,7 +110,7 @@ export class EmulatorServer {
   }
 
   private send(res: ServerResponse, req: EmulatorRequest, response: EmulatorResponse): void {
-    const headers: Record<string, string> = { ...correlationHeaders(req), ...(response.headers ?? {}) };
+    const headers: Record<string, string> = { ...correlationHeaders(req), ...req.addedResponseHeaders, ...(response.headers ?? {}) };
     let payload = '';
     if (response.body !== undefined) {
       payload = typeof response.body === 'string' ? response.body : JSON.stringify(response.body);
@@ -136,6 +139,9 @@ function correlationHeaders(req: EmulatorRequest): Record<string, string> {
   if (req.service === 'graph') {
     return { 'request-id': req.requestId, 'client-request-id': typeof clientRequestId === 'string' ? clientRequestId : req.requestId };
   }
+  if (req.service === 'github') return { 'x-github-request-id': req.requestId };
+  // Azure DevOps names its request id ActivityId (what its errors ask support tickets to quote).
+  if (req.service === 'devops') return { activityid: req.requestId, 'x-vss-e2eid': req.requestId };
   const correlation = req.headers['x-ms-correlation-request-id'];
   return {
     'x-ms-request-id': req.requestId,

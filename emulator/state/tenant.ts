@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EmulatorHttpError } from '../server/errors.ts';
 import { canonicalPath, deriveGuid, idKey, parseScope, type ParsedScope } from './ids.ts';
+import { RoleAssignmentMap } from './role-assignment-map.ts';
 import type {
   AppRoleAssignment,
   DirectoryObject,
@@ -60,7 +61,7 @@ export class Tenant {
   readonly resources = new Map<string, GenericResource>();
   readonly userAssignedIdentities = new Map<string, UserAssignedIdentity>();
   readonly roleDefinitions = new Map<string, RoleDefinition>();
-  readonly roleAssignments = new Map<string, RoleAssignment>();
+  readonly roleAssignments = new RoleAssignmentMap();
   readonly servicePrincipals = new Map<string, ServicePrincipal>();
   readonly deletedServicePrincipals = new Map<string, ServicePrincipal>();
   readonly users = new Map<string, User>();
@@ -141,6 +142,12 @@ export class Tenant {
   /** True when `inner` is `outer` or lies below it. */
   isWithin(inner: string, outer: string): boolean {
     const outerKey = idKey(outer);
+    const innerKey = idKey(inner);
+    if (innerKey === outerKey) return true;
+    // From a subscription down, a scope's ancestors are its path prefixes: no need to walk the chain (lists filter thousands of ids).
+    if (outerKey.startsWith('/subscriptions/')) {
+      return innerKey.startsWith(`${outerKey}/`) && parseScope(outer)?.subscriptionId !== undefined && parseScope(inner) !== undefined;
+    }
     return this.ancestors(inner).some((scope) => idKey(scope) === outerKey);
   }
 

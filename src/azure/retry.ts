@@ -49,7 +49,8 @@ export function retryDelayMs(retriesSoFar: number, outcome: AttemptOutcome, now 
   return ceiling / 2 + random() * (ceiling / 2);
 }
 
-function retryAfterMs(outcome: AttemptOutcome, now: number): number | undefined {
+/** The wait a response asks for (`retry-after-ms`, `x-ms-retry-after-ms`, then `Retry-After` in seconds or as a date), if any. */
+export function retryAfterMs(outcome: AttemptOutcome, now: number): number | undefined {
   for (const name of ['retry-after-ms', 'x-ms-retry-after-ms']) {
     const milliseconds = Number(outcome.header(name) ?? Number.NaN);
     if (Number.isFinite(milliseconds) && milliseconds >= 0) return milliseconds;

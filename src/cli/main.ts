@@ -171,7 +171,6 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof UsageError) process.stderr.write(`idwarden: ${error.message}\n${USAGE}\n`);
     else if (error instanceof PolicyError) process.stderr.write(`idwarden: invalid policy ${error.source ?? ''}\n${error.problems.map(formatProblem).join('\n')}\n`);
     else if (error instanceof ConfigError) process.stderr.write(`idwarden: ${error.message}\n`);
-    else if (error instanceof Error && error.name === 'RestoreError') process.stderr.write(`idwarden: ${error.message}\n`);
     else process.stderr.write(`idwarden: ${error instanceof Error ? error.message : String(error)}\n`);
     return 2;
   }

@@ -10,9 +10,14 @@ import { queryResourceGraph, type GraphScope } from './resource-graph.ts';
 import * as rows from './records.ts';
 import { readInheritedAssignments } from './inherited-assignments.ts';
 import { readCreationTimes } from './creation-times.ts';
+import { mapConcurrently } from './concurrency.ts';
 
 export const MICROSOFT_GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
 const PAGE = 999;
+/** ARM lists (one or more per subscription) read at once: hundreds of requests opened together only queue up. */
+const ARM_READS_AT_ONCE = 16;
+/** Group member lists read at once (4 resource units each, against Graph's 8,000 per 10 s). */
+const GROUP_READS_AT_ONCE = 8;
 
 export interface InventoryOptions {
   /** Limit the sweep to these subscriptions, or to a management group and what is below it; the whole tenant the bot can read when neither is given. */
@@ -56,51 +61,48 @@ export async function buildSnapshot(clients: AzureClients, options: InventoryOpt
       managementGroupChain: (s.properties?.managementGroupAncestorsChain ?? []).map((group) => group.name),
     })),
   );
-  progress(`role assignments, role definitions and identities in ${subscriptions.length} subscriptions`);
-  const [graphAssignments, inheritedAssignments, roleDefinitions, identityHolders] = await Promise.all([
-    attempt('roleAssignments', [], () => collect(queryResourceGraph(clients, ROLE_ASSIGNMENTS_QUERY, scope, rows.roleAssignmentRow, 'authorizationresources.roleAssignments'))),
-    attempt('roleAssignments', [], () => readInheritedAssignments(clients, subscriptions)),
-    attempt('roleDefinitions', [], () => collect(queryResourceGraph(clients, ROLE_DEFINITIONS_QUERY, scope, rows.roleDefinitionRow, 'authorizationresources.roleDefinitions'))),
-    attempt('resources', [], () => collect(queryResourceGraph(clients, IDENTITY_HOLDERS_QUERY, scope, rows.identityHolderRow, 'resources.identityHolders'))),
-  ]);
-  const roleAssignments = mergeById([...graphAssignments, ...inheritedAssignments]);
-  const holderSubscriptions = new Set(identityHolders.filter((h) => h.systemAssignedPrincipalId && !h.createdAt).map((h) => h.subscriptionId));
-  const creationTimes = await Promise.all(
-    [...holderSubscriptions].map((subscriptionId) =>
-      attempt('resources', new Map<string, string>(), () => readCreationTimes(clients, subscriptionId), `/subscriptions/${subscriptionId}`),
-    ),
+  // Reads that need no Resource Graph answer start now and run while it pages: its quota of 15 queries per 5 seconds
+  // makes that paging the longest part of a large sweep (about 40 s for 100,000 role assignments).
+  progress(`role assignments, role definitions, identities and directory data for ${subscriptions.length} subscriptions`);
+  const userAssignedIdentitiesRead = mapConcurrently(subscriptions, ARM_READS_AT_ONCE, (subscription) =>
+    attempt('identities', [] as UserAssignedIdentityRecord[], () => listUserAssignedIdentities(clients, subscription.subscriptionId), `/subscriptions/${subscription.subscriptionId}`),
   );
-  for (const holder of identityHolders) {
-    holder.createdAt ??= creationTimes.map((times) => times.get(holder.id.toLowerCase())).find((time) => time !== undefined) ?? null;
-  }
-  const userAssignedIdentities = (
-    await Promise.all(
-      subscriptions.map((subscription) =>
-        attempt('identities', [] as UserAssignedIdentityRecord[], () => listUserAssignedIdentities(clients, subscription.subscriptionId), `/subscriptions/${subscription.subscriptionId}`),
-      ),
-    )
-  ).flat();
-
-  progress('managed-identity service principals');
   const graph = await clients.graph();
-  const managedIdentityPrincipals = await attempt('servicePrincipals', [] as PrincipalRecord[], () =>
-    collect(
-      graphPages(
-        graph,
-        () => graph.api('/servicePrincipals').filter("servicePrincipalType eq 'ManagedIdentity'").select(['id', 'appId', 'displayName', 'servicePrincipalType', 'alternativeNames']).top(PAGE).get(),
-        rows.servicePrincipalItem,
-        { service: 'graph', operation: 'servicePrincipals.list' },
+  const directoryRead = Promise.all([
+    attempt('servicePrincipals', [] as PrincipalRecord[], () =>
+      collect(
+        graphPages(
+          graph,
+          () => graph.api('/servicePrincipals').filter("servicePrincipalType eq 'ManagedIdentity'").select(['id', 'appId', 'displayName', 'servicePrincipalType', 'alternativeNames']).top(PAGE).get(),
+          rows.servicePrincipalItem,
+          { service: 'graph', operation: 'servicePrincipals.list' },
+        ),
       ),
     ),
-  );
-  const servicePrincipalsKnown = !gaps.some((gap) => gap.area === 'servicePrincipals');
-
-  progress('Graph app roles, directory roles and sign-ins');
-  const [appRoleGrants, directory, lastSignIns] = await Promise.all([
     attempt('appRoleGrants', [] as Snapshot['appRoleGrants'], () => readGraphAppRoleGrants(clients)),
     attempt('directoryRoles', { assignments: [] as Snapshot['directoryRoleAssignments'] }, () => readDirectoryRoles(clients)),
     attempt('signIns', null as Snapshot['lastSignIns'], () => readSignIns(clients)),
   ]);
+  const [graphAssignments, inheritedAssignments, roleDefinitions, identityHolders] = await Promise.all([
+    attempt('roleAssignments', [], () => collect(queryResourceGraph(clients, ROLE_ASSIGNMENTS_QUERY, scope, rows.roleAssignmentRow, 'authorizationresources.roleAssignments'))),
+    attempt('roleAssignments', [], () => readInheritedAssignments(clients, subscriptions)),
+    attempt('roleDefinitions', [], () => collect(queryResourceGraph(clients, ROLE_DEFINITIONS_QUERY, scope, rows.roleDefinitionRow, 'authorizationresources.roleDefinitions'))),
+    // Creation times follow as soon as the holders are known, while the role assignments still page.
+    attempt('resources', [], () => collect(queryResourceGraph(clients, IDENTITY_HOLDERS_QUERY, scope, rows.identityHolderRow, 'resources.identityHolders'))).then(async (holders) => {
+      const holderSubscriptions = new Set(holders.filter((h) => h.systemAssignedPrincipalId && !h.createdAt).map((h) => h.subscriptionId));
+      const creationTimes = await mapConcurrently([...holderSubscriptions], ARM_READS_AT_ONCE, (subscriptionId) =>
+        attempt('resources', new Map<string, string>(), () => readCreationTimes(clients, subscriptionId), `/subscriptions/${subscriptionId}`),
+      );
+      for (const holder of holders) {
+        holder.createdAt ??= creationTimes.map((times) => times.get(holder.id.toLowerCase())).find((time) => time !== undefined) ?? null;
+      }
+      return holders;
+    }),
+  ]);
+  const roleAssignments = mergeById([...graphAssignments, ...inheritedAssignments]);
+  const userAssignedIdentities = (await userAssignedIdentitiesRead).flat();
+  const [managedIdentityPrincipals, appRoleGrants, directory, lastSignIns] = await directoryRead;
+  const servicePrincipalsKnown = !gaps.some((gap) => gap.area === 'servicePrincipals');
 
   // Groups that hold something: their transitive members get the privilege too.
   const privilegedGroupIds = new Set([
@@ -113,16 +115,20 @@ export async function buildSnapshot(clients: AzureClients, options: InventoryOpt
     const state = principals[id];
     return state?.state === 'found' && state.principal.kind === 'group';
   });
-  const memberOf: Record<string, string[]> = {};
-  const groups: Snapshot['groups'] = [];
-  for (const groupId of groupIds) {
+  const groups: Snapshot['groups'] = groupIds.map((groupId) => {
     const state = principals[groupId];
-    groups.push({ id: groupId, displayName: state?.state === 'found' ? state.principal.displayName : null });
-    const members = await attempt('groups', [] as { id: string }[], () =>
+    return { id: groupId, displayName: state?.state === 'found' ? state.principal.displayName : null };
+  });
+  // Hundreds of groups may hold roles in a large tenant: their members are read a few groups at a time, not one after another.
+  const membersOfGroups = await mapConcurrently(groupIds, GROUP_READS_AT_ONCE, (groupId) =>
+    attempt('groups', [] as { id: string }[], () =>
       collect(graphPages(graph, () => graph.api(`/groups/${groupId}/transitiveMembers`).select(['id']).top(PAGE).get(), rows.memberItem, { service: 'graph', operation: 'groups.transitiveMembers', target: groupId })),
-    groupId);
-    for (const member of members) (memberOf[member.id.toLowerCase()] ??= []).push(groupId);
-  }
+    groupId),
+  );
+  const memberOf: Record<string, string[]> = {};
+  groupIds.forEach((groupId, index) => {
+    for (const member of membersOfGroups[index]!) (memberOf[member.id.toLowerCase()] ??= []).push(groupId);
+  });
 
   return {
     tenantId: options.tenantId,
