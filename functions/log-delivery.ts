@@ -10,5 +10,6 @@ export function logDelivery(result: DeliveryResult, context: InvocationContext):
     else context.log(line);
   }
   for (const alert of result.alerts) context.log(`alert ${alert.status} ${alert.channel} finding=${alert.findingId}: ${alert.reason}`);
+  for (const ticket of result.tickets) context.log(`ticket ${ticket.status} ${ticket.service} finding=${ticket.findingId}${ticket.url ? ` ${ticket.url}` : ''}${ticket.reason ? `: ${ticket.reason}` : ''}`);
   for (const action of result.actions) context.log(`action ${action.status} ${action.action} finding=${action.findingId} audit=${action.auditId ?? '-'}: ${action.reason}`);
 }

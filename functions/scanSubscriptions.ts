@@ -18,7 +18,7 @@ export async function scanSubscriptions(message: unknown, context: InvocationCon
   try {
     const result = await scanBatch(runtime, parsed.request);
     context.log(
-      `scan done run=${parsed.request.runId} subscriptions=${parsed.request.subscriptions.length} findings=${result.findings} opened=${result.summary.opened.length} resolved=${result.summary.resolved.length} gaps=${result.gaps} actions=${result.outcomes.length} alerts=${result.alerts.filter((a) => a.status === 'sent').length}${result.breakerTripped ? ' circuit-breaker=tripped' : ''}`,
+      `scan done run=${parsed.request.runId} subscriptions=${parsed.request.subscriptions.length} findings=${result.findings} opened=${result.summary.opened.length} resolved=${result.summary.resolved.length} gaps=${result.gaps} actions=${result.outcomes.length} alerts=${result.alerts.filter((a) => a.status === 'sent').length} tickets=${result.tickets.filter((t) => t.status !== 'unchanged' && t.status !== 'skipped').length}${result.breakerTripped ? ' circuit-breaker=tripped' : ''}`,
     );
   } catch (error) {
     const dequeueCount = Number(context.triggerMetadata?.['dequeueCount'] ?? 1);

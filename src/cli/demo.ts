@@ -101,6 +101,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const open = await runtime.state.findings.listOpen();
     out(`  ${open.length} findings open in the state store`);
     out(`  ${emulator.core.sinks.teams.posts().length} Teams message(s) and ${emulator.core.mail.list().length} email(s) sent`);
+    out(`  ${emulator.core.sinks.github.requests.length} GitHub and ${emulator.core.sinks.devops.requests.length} Azure DevOps ticket request(s)`);
 
     const { report } = await runSweep(runtime.clients, runtime.policy, { asOf: runtime.now(), apiCalls: () => emulator.core.requests.countsByRoute() });
     out(`\n4. The tenant now:\n`);

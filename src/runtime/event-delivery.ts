@@ -3,6 +3,7 @@ import type { RejectedEvent } from '../events/schema.ts';
 import { coverage } from '../state/coverage.ts';
 import type { ActionOutcome } from '../actions/outcome.ts';
 import type { AlertOutcome } from '../actions/notify/dispatcher.ts';
+import type { TicketOutcome } from './sync-tickets.ts';
 import { recordAndAct } from './record-and-act.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -11,6 +12,7 @@ export interface DeliveryResult {
   rejected: RejectedEvent[];
   actions: ActionOutcome[];
   alerts: AlertOutcome[];
+  tickets: TicketOutcome[];
   validationResponse?: { validationResponse: string };
   /** Some event must be delivered again (it failed, or another invocation holds it): answer so Event Grid retries. */
   redeliver: boolean;
@@ -34,6 +36,7 @@ export async function handleEventDelivery(runtime: Runtime, body: unknown): Prom
   });
   const actions: ActionOutcome[] = [];
   const alerts: AlertOutcome[] = [];
+  const tickets: TicketOutcome[] = [];
   for (const outcome of batch.outcomes) {
     if (outcome.findings.length === 0 && outcome.resolvedObjectIds.length === 0) continue;
     const recorded = await recordAndAct(
@@ -44,12 +47,14 @@ export async function handleEventDelivery(runtime: Runtime, body: unknown): Prom
     );
     actions.push(...recorded.outcomes);
     alerts.push(...recorded.alerts);
+    tickets.push(...recorded.tickets);
   }
   return {
     outcomes: batch.outcomes,
     rejected: batch.rejected,
     actions,
     alerts,
+    tickets,
     ...(batch.validationResponse ? { validationResponse: batch.validationResponse } : {}),
     redeliver: batch.outcomes.some((outcome) => REDELIVER.has(outcome.status)),
   };

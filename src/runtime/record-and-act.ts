@@ -2,6 +2,7 @@ import type { Finding } from '../model/finding.ts';
 import type { RunCoverage, UpsertSummary } from '../state/finding-store.ts';
 import type { ActionOutcome } from '../actions/outcome.ts';
 import type { AlertOutcome } from '../actions/notify/dispatcher.ts';
+import { syncRunTickets, type TicketOutcome } from './sync-tickets.ts';
 import { RemediationBudget } from '../actions/remediate/budget.ts';
 import { remediateRoleAssignment } from '../actions/remediate/role-assignment.ts';
 import type { Runtime } from './runtime.ts';
@@ -16,6 +17,7 @@ export interface RecordedRun {
   summary: UpsertSummary;
   outcomes: ActionOutcome[];
   alerts: AlertOutcome[];
+  tickets: TicketOutcome[];
   /** The circuit breaker stopped remediations in this run. */
   breakerTripped: boolean;
 }
@@ -23,7 +25,7 @@ export interface RecordedRun {
 /**
  * What every run does with its findings: record them (opening, refreshing and resolving within the run's
  * coverage), then carry out each finding's decided action: remediations (one at a time, within the run's
- * budget), then alerts for what is new. Recording comes first, so a failed action never loses a finding;
+ * budget), then alerts for what is new, then tickets (opened, updated, closed for what the run resolved). Recording comes first, so a failed action never loses a finding;
  * each remediation's outcome is in the audit log and each alert's in the result.
  */
 export async function recordAndAct(runtime: Runtime, findings: readonly Finding[], coverage: RunCoverage, run: RunIdentity): Promise<RecordedRun> {
@@ -53,5 +55,6 @@ export async function recordAndAct(runtime: Runtime, findings: readonly Finding[
   const alerts = alertable.length > 0 ? await runtime.alerts.dispatch(alertable.map((finding) => ({ finding })), policy.notify, { kind: run.kind, id: run.runId }) : [];
   const sentAt = runtime.now();
   for (const id of new Set(alerts.filter((alert) => alert.status === 'sent').map((alert) => alert.findingId))) await runtime.state.findings.setLastNotified(id, sentAt);
-  return { summary, outcomes, alerts, breakerTripped: budget.tripped };
+  const tickets = await syncRunTickets(runtime, findings, summary);
+  return { summary, outcomes, alerts, tickets, breakerTripped: budget.tripped };
 }

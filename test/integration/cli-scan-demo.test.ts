@@ -96,6 +96,8 @@ test('`idwarden demo --enforce` remediates, alerts to Teams and by email, and ev
   const acting = Number(/(\d+) × delete-role-assignment acting/.exec(stdout)?.[1]);
   const deleted = Number(/(\d+) × delete-role-assignment deleted/.exec(stdout)?.[1]);
   assert.ok(acting > 0 && acting === deleted, 'each deletion recorded before and after');
+  const tickets = /(\d+) GitHub and (\d+) Azure DevOps ticket request\(s\)/.exec(stdout);
+  assert.ok(tickets && Number(tickets[1]) > 1 && Number(tickets[2]) > 1, 'tickets opened in both trackers');
 });
 
 test('`idwarden replay` runs event files through the activityEvents processing: 0 when all were decided, 2 when one is malformed', async () => {
