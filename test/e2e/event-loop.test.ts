@@ -174,3 +174,42 @@ test('health reports version, policy hash, last sweep and that the state store a
   assert.equal(response.jsonBody.policyHash, (await sharedRuntime()).policy.hash);
   assert.match(response.jsonBody.version, /^\d+\.\d+\.\d+/);
 });
+
+/** An ARM event as Event Grid's trigger binding hands it to the function. */
+function roleAssignmentWritten(assignmentId: string, id: string) {
+  return {
+    id,
+    topic: `/subscriptions/${SUB_PROD}`,
+    subject: assignmentId,
+    eventType: 'Microsoft.Resources.ResourceWriteSuccess',
+    eventTime: new Date().toISOString(),
+    data: {
+      operationName: 'Microsoft.Authorization/roleAssignments/write',
+      resourceUri: assignmentId,
+      status: 'Succeeded',
+      subscriptionId: SUB_PROD,
+      tenantId: emulator.core.tenant.tenantId,
+      authorization: {},
+      claims: {},
+    },
+    dataVersion: '2',
+    metadataVersion: '1',
+  };
+}
+
+test('the Event Grid trigger asks for redelivery when it could not decide, and decides when the event comes again', async () => {
+  const contributor = [...emulator.core.tenant.roleAssignments.values()].find((a) => a.principalId === UAMI_PRINCIPAL && a.scope === `/subscriptions/${SUB_PROD}`)!;
+  const handler = functions.get('activityEvents')!.handler;
+  const event = roleAssignmentWritten(contributor.id, 'a0000000-0000-4000-8000-00000000e001');
+  const fault = emulator.core.faults.add({ route: 'arm.roleAssignments.get', response: { status: 500, body: { error: { code: 'InternalServerError', message: 'down' } } } });
+  try {
+    await assert.rejects(handler(event, invocationContext('activityEvents').context), /was not decided; asking Event Grid to deliver it again/);
+  } finally {
+    emulator.core.faults.remove(fault);
+  }
+  assert.ok(emulator.core.tenant.roleAssignment(contributor.id), 'nothing was done while the assignment could not be read');
+  const { context, logs: triggerLogs } = invocationContext('activityEvents');
+  await handler(event, context);
+  assert.ok(triggerLogs.some((log) => /^event judged /.test(log.message)), triggerLogs.map((l) => l.message).join('\n'));
+  assert.equal(emulator.core.tenant.roleAssignment(contributor.id), undefined, 'the redelivered event removed the Contributor assignment');
+});
