@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { QueueClient } from '@azure/storage-queue';
 import { createAzureClients, type AzureClients } from '../azure/clients.ts';
 import { loadAzureConfig } from '../azure/config.ts';
@@ -10,7 +11,18 @@ import { loadRuntimeSettings, type RuntimeSettings } from './settings.ts';
 import { createAlertDispatcher, type AlertDispatcher } from '../actions/notify/dispatcher.ts';
 
 const DEFAULT_POLICY = new URL('../policy/default-policy.yaml', import.meta.url);
-export const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+/** The app's version from its package.json, found upwards from here (src/ in a checkout, dist/src/ when built). */
+function packageVersion(): string {
+  for (let directory = import.meta.dirname; ; directory = dirname(directory)) {
+    const file = join(directory, 'package.json');
+    if (existsSync(file)) {
+      const manifest = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (manifest.name === 'idwarden' && manifest.version) return manifest.version;
+    }
+    if (dirname(directory) === directory) return 'unknown';
+  }
+}
+export const VERSION = packageVersion();
 
 /** Everything a function invocation works with, built once per process from the app settings. */
 export interface Runtime {

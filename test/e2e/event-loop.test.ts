@@ -203,7 +203,7 @@ test('the Event Grid trigger asks for redelivery when it could not decide, and d
   const event = roleAssignmentWritten(contributor.id, 'a0000000-0000-4000-8000-00000000e001');
   const fault = emulator.core.faults.add({ route: 'arm.roleAssignments.get', response: { status: 500, body: { error: { code: 'InternalServerError', message: 'down' } } } });
   try {
-    await assert.rejects(handler(event, invocationContext('activityEvents').context), /was not decided; asking Event Grid to deliver it again/);
+    await assert.rejects(async () => handler(event, invocationContext('activityEvents').context), /was not decided; asking Event Grid to deliver it again/);
   } finally {
     emulator.core.faults.remove(fault);
   }
