@@ -7,6 +7,7 @@ import type { Client as GraphClient } from '@microsoft/microsoft-graph-client';
 import type { AzureConfig } from './config.ts';
 import { createCredential } from './credential.ts';
 import { ARM_RETRY_OPTIONS, GRAPH_RETRY, resourceGraphRetryPolicy } from './retry.ts';
+import { armHostPinning, GraphHostPinningHandler } from './host-pinning.ts';
 
 /**
  * Token scopes are the public clouds' resource ids whatever the endpoint: a client pointed elsewhere
@@ -39,7 +40,8 @@ export interface AzureClients {
 }
 
 export function createAzureClients(config: AzureConfig, credential: TokenCredential = createCredential(config)): AzureClients {
-  const armOptions = { endpoint: config.armEndpoint, credentialScopes: [ARM_SCOPE], retryOptions: ARM_RETRY_OPTIONS };
+  // Pinned to the configured endpoint: a nextLink elsewhere would otherwise get the ARM token (host-pinning.ts).
+  const armOptions = { endpoint: config.armEndpoint, credentialScopes: [ARM_SCOPE], retryOptions: ARM_RETRY_OPTIONS, additionalPolicies: [armHostPinning(config.armEndpoint)] };
   const authorization = memoize(async (subscriptionId: string) => {
     const { AuthorizationManagementClient } = await import('@azure/arm-authorization');
     return new AuthorizationManagementClient(credential, subscriptionId, armOptions);
@@ -71,6 +73,8 @@ export function createAzureClients(config: AzureConfig, credential: TokenCredent
       new graphSdk.RetryHandler(new graphSdk.RetryHandlerOptions(GRAPH_RETRY.delaySeconds, GRAPH_RETRY.maxRetries)),
       new graphSdk.RedirectHandler(new graphSdk.RedirectHandlerOptions()),
       new graphSdk.TelemetryHandler(),
+      // Last before sending: an @odata.nextLink or redirect to another origin is refused (host-pinning.ts).
+      new GraphHostPinningHandler(config.graphEndpoint),
       new graphSdk.HTTPMessageHandler(),
     ];
     return graphSdk.Client.initWithMiddleware({

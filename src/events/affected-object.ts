@@ -11,6 +11,12 @@ export type AffectedObject = { kind: ObjectKind; id: string; change: ObjectChang
 export type JudgeableObject = Exclude<AffectedObject, { kind: 'ignored' }>;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * What no ARM id holds, yet would change the request an SDK builds from it: a query or fragment (the client moves it
+ * into the query string), a backslash, an encoded slash or backslash, or a `.` / `..` segment (URL parsing resolves it),
+ * each making the bot read another object than the one it then judges.
+ */
+const NOT_AN_ARM_ID = /[?#\\]|%(2f|5c)|(^|\/)\.{1,2}(\/|$)/i;
 const AUTHORIZATION_CHILD = /^(.*)\/providers\/Microsoft\.Authorization\/(roleAssignments|roleDefinitions)\/([^/]+)$/i;
 
 /**
@@ -52,6 +58,7 @@ export function affectedObject(event: ArmEvent): AffectedObject {
     return { kind: 'ignored', reason: `${event.eventType} does not match operation ${event.operationName}` };
   }
   const id = canonicalScope(event.resourceUri);
+  if (NOT_AN_ARM_ID.test(id)) return { kind: 'ignored', reason: `resource id ${event.resourceUri} is not an ARM id (query, fragment, backslash, encoded slash or dot segment)` };
   const problem = problemWithId(watched.objectKind, id, watched.resourceType);
   if (problem) return { kind: 'ignored', reason: `resource id ${event.resourceUri} ${problem}` };
   return { kind: watched.objectKind, id, change: watched.verb };

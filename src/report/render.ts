@@ -1,5 +1,6 @@
 import type { Finding, Severity } from '../model/finding.ts';
 import type { ScanReport } from './scan-report.ts';
+import { markdownText } from '../actions/tickets/escape.ts';
 
 export const REPORT_FORMATS = ['table', 'json', 'csv', 'markdown', 'html'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -53,9 +54,12 @@ function renderCsv(report: ScanReport): string {
   return `${columns.join(',')}\n${rows.join('\n')}${rows.length ? '\n' : ''}`;
 }
 
-function mdCell(value: string): string {
-  return value.replaceAll('\\', '\\\\').replaceAll('|', '\\|').replaceAll('\n', ' ').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
-}
+/**
+ * Text from Azure in a Markdown table cell, escaped as the tickets escape it: no HTML, link, image, emphasis, code,
+ * mention or autolink, `|` included. Ids too are text, not code spans: a code span shows `&lt;` as typed and a
+ * backtick in the id could close it early.
+ */
+const mdCell = markdownText;
 
 function renderMarkdown(report: ScanReport): string {
   const lines = [
@@ -69,13 +73,13 @@ function renderMarkdown(report: ScanReport): string {
   ];
   if (report.gaps.length > 0) {
     lines.push('> **Incomplete:** some data could not be read, so rules that depend on it stayed silent:', '>');
-    for (const gap of report.gaps) lines.push(`> - ${mdCell(gap.area)}${gap.scope ? ` at \`${mdCell(gap.scope)}\`` : ''}: ${mdCell(gap.reason)}`);
+    for (const gap of report.gaps) lines.push(`> - ${mdCell(gap.area)}${gap.scope ? ` at ${mdCell(gap.scope)}` : ''}: ${mdCell(gap.reason)}`);
     lines.push('');
   }
   const byRule = Map.groupBy(orderFindings(report.findings), (f) => f.ruleId);
   for (const [ruleId, findings] of [...byRule].sort(([a], [b]) => a.localeCompare(b))) {
     lines.push(`## ${ruleId} (${findings.length})`, '', '| severity | subject | where | action | finding |', '|---|---|---|---|---|');
-    for (const f of findings) lines.push(`| ${f.severity} | ${mdCell(subjectOf(f))} | \`${mdCell(whereOf(f))}\` | ${mdCell(actionOf(f))} | ${mdCell(f.title)} |`);
+    for (const f of findings) lines.push(`| ${f.severity} | ${mdCell(subjectOf(f))} | ${mdCell(whereOf(f))} | ${mdCell(actionOf(f))} | ${mdCell(f.title)} |`);
     lines.push('');
   }
   lines.push('## Managed identities', '', '| identity | type | attached to | role assignments | Graph app roles | directory roles | created | last sign-in |', '|---|---|---|---|---|---|---|---|');
