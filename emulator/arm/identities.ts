@@ -3,13 +3,13 @@ import { requireArmAction } from '../authz/require.ts';
 import { EmulatorHttpError, NotImplementedByEmulator } from '../server/errors.ts';
 import { json, type EmulatorRequest } from '../server/exchange.ts';
 import { path, type Route, type RouteContext } from '../server/route.ts';
-import type { UserAssignedIdentity } from '../state/model.ts';
+import type { FederatedIdentityCredential, UserAssignedIdentity } from '../state/model.ts';
 import { normalizeLocation, scopeNotFound } from '../state/tenant.ts';
 import { ListAccess } from './access.ts';
 import { API_VERSIONS, hasIsolationScope } from './api-versions.ts';
 import { armRoute } from './arm-route.ts';
 import { parseArmBody } from './body.ts';
-import { paginate } from './paging.ts';
+import { paginate, topPageSize } from './paging.ts';
 import { publishArmOperation } from './publish.ts';
 import { allowQueryOptions, queryParam } from './query.ts';
 import { withLowercaseResourceGroups } from './render.ts';
@@ -19,7 +19,9 @@ import { requireLocation, requireSameLocation, Tags } from './resource-body.ts';
 /**
  * Microsoft.ManagedIdentity: user-assigned identities (list by subscription and resource group,
  * get, create or update, patch, delete; each create or delete also changes the identity's service
- * principal in the directory) and a resource's system-assigned identity (`identities/default`).
+ * principal in the directory), their federated identity credentials (list, create or update; get and
+ * delete of one credential are not implemented and answer 501) and a resource's system-assigned identity
+ * (`identities/default`).
  */
 const TYPE = 'Microsoft.ManagedIdentity/userAssignedIdentities';
 const READ = `${TYPE}/read`;
@@ -132,6 +134,50 @@ function remove(req: EmulatorRequest, ctx: RouteContext) {
   return json(200);
 }
 
+const CREDENTIALS = `${TYPE}/federatedIdentityCredentials`;
+/** One page holds every credential an identity can have: Azure allows 20 per identity (a limit not enforced here). */
+const CREDENTIAL_PAGE = 20;
+
+/** As in the official 2024-11-30 FederatedIdentityCredential examples (no systemData there). */
+function renderFederatedCredential(credential: FederatedIdentityCredential) {
+  return {
+    id: `${withLowercaseResourceGroups(credential.identityId)}/federatedIdentityCredentials/${credential.name}`,
+    name: credential.name,
+    type: CREDENTIALS,
+    properties: { issuer: credential.issuer, subject: credential.subject, audiences: credential.audiences },
+  };
+}
+
+function listFederatedCredentials(req: EmulatorRequest, ctx: RouteContext) {
+  const id = identityId(ctx);
+  requestScope(ctx.core.tenant, id);
+  allowQueryOptions(req, 'federated identity credential lists', ['$top', '$skiptoken']);
+  requireArmAction(ctx, `${CREDENTIALS}/read`, id);
+  const identity = existingIdentity(ctx, id);
+  const credentials = ctx.core.tenant.federatedCredentialsOf(identity.id).map(renderFederatedCredential);
+  return json(200, paginate(req, credentials, topPageSize(req, CREDENTIAL_PAGE), '$skiptoken'));
+}
+
+const CredentialBody = z.object({
+  properties: z.object({
+    issuer: z.url({ protocol: /^https$/, error: 'expected the https URL of the token issuer' }),
+    subject: z.string().min(1),
+    audiences: z.array(z.string().min(1)).min(1),
+  }),
+});
+
+function putFederatedCredential(req: EmulatorRequest, ctx: RouteContext) {
+  const id = identityId(ctx);
+  requestScope(ctx.core.tenant, id);
+  const authorization = requireArmAction(ctx, `${CREDENTIALS}/write`, id);
+  const { properties } = parseArmBody(CredentialBody, req);
+  const identity = existingIdentity(ctx, id);
+  const { credential, created } = ctx.core.tenant.putFederatedCredential({ identityId: identity.id, name: ctx.params['credential']!, ...properties });
+  const rendered = renderFederatedCredential(credential);
+  publishArmOperation(req, ctx, { kind: 'write', resourceId: rendered.id, operationName: `${CREDENTIALS}/write`, authorization, updatedExisting: !created });
+  return json(created ? 201 : 200, rendered);
+}
+
 /** `GET {resource}/providers/Microsoft.ManagedIdentity/identities/default`: the resource's system-assigned identity. */
 function getSystemAssigned(_req: EmulatorRequest, ctx: RouteContext) {
   const tenant = ctx.core.tenant;
@@ -161,6 +207,8 @@ function getSystemAssigned(_req: EmulatorRequest, ctx: RouteContext) {
 
 const route = armRoute('userAssignedIdentities', API_VERSIONS.managedIdentity);
 const item = path(`/subscriptions/{subscription}/resourceGroups/{resourceGroup}/providers/${TYPE}/{name}`);
+const credentialRoute = armRoute('federatedIdentityCredentials', API_VERSIONS.managedIdentity);
+const credentialsPath = `/subscriptions/{subscription}/resourceGroups/{resourceGroup}/providers/${TYPE}/{name}/federatedIdentityCredentials`;
 
 export const identityRoutes: Route[] = [
   route('listBySubscription', 'GET', path(`/subscriptions/{subscription}/providers/${TYPE}`), list),
@@ -169,5 +217,7 @@ export const identityRoutes: Route[] = [
   route('createOrUpdate', 'PUT', item, put),
   route('update', 'PATCH', item, patch),
   route('delete', 'DELETE', item, remove),
+  credentialRoute('list', 'GET', path(credentialsPath), listFederatedCredentials),
+  credentialRoute('createOrUpdate', 'PUT', path(`${credentialsPath}/{credential}`), putFederatedCredential),
   armRoute('systemAssignedIdentities', API_VERSIONS.managedIdentity)('getByScope', 'GET', path('{scope*}/providers/Microsoft.ManagedIdentity/identities/default'), getSystemAssigned),
 ];

@@ -13,6 +13,8 @@ export const PERMISSIONS = {
   readServicePrincipals: ['Application.Read.All', 'Application.ReadWrite.OwnedBy', 'Application.ReadWrite.All', ...DIRECTORY_READ],
   /** serviceprincipal-delete-approleassignments / -approleassignedto (the v1.0 page also lists Application.ReadWrite.All). */
   deleteAppRoleAssignments: ['AppRoleAssignment.ReadWrite.All', 'Application.ReadWrite.All'],
+  /** serviceprincipal-post-approleassignments: AppRoleAssignment.ReadWrite.All, Directory.ReadWrite.All. */
+  grantAppRoleAssignments: ['AppRoleAssignment.ReadWrite.All', 'Directory.ReadWrite.All'],
   /** directoryobject-getbyids: Directory.Read.All, no lesser permission. */
   getByIds: [...DIRECTORY_READ],
   /** group-get and group-list-members. */

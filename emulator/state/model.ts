@@ -51,6 +51,16 @@ export interface UserAssignedIdentity {
   createdAt: Date;
 }
 
+/** A federated identity credential of a user-assigned identity: tokens from `issuer` for `subject` may act as the identity. */
+export interface FederatedIdentityCredential {
+  /** The identity it belongs to (ARM id, as the identity's own id). */
+  identityId: string;
+  name: string;
+  issuer: string;
+  subject: string;
+  audiences: string[];
+}
+
 export interface Permission {
   actions: string[];
   notActions: string[];

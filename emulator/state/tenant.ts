@@ -7,6 +7,7 @@ import type {
   DirectoryObject,
   DirectoryRoleAssignment,
   DirectoryRoleDefinition,
+  FederatedIdentityCredential,
   GenericResource,
   Group,
   ManagementGroup,
@@ -71,6 +72,8 @@ export class Tenant {
   readonly directoryRoleAssignments = new Map<string, DirectoryRoleAssignment>();
   /** Last sign-in per service principal appId. */
   readonly lastSignIn = new Map<string, Date>();
+  /** Federated identity credentials, keyed by the identity's id key, then by lower-cased credential name. */
+  readonly federatedIdentityCredentials = new Map<string, Map<string, FederatedIdentityCredential>>();
 
   constructor(
     readonly tenantId: string,
@@ -425,8 +428,24 @@ export class Tenant {
     const identity = this.userAssignedIdentity(id);
     if (!identity) return undefined;
     this.userAssignedIdentities.delete(idKey(id));
+    this.federatedIdentityCredentials.delete(idKey(id));
     this.deleteServicePrincipal(identity.principalId, now);
     return identity;
+  }
+
+  /** An identity's federated credentials, in name order. */
+  federatedCredentialsOf(identityId: string): FederatedIdentityCredential[] {
+    return [...(this.federatedIdentityCredentials.get(idKey(identityId))?.values() ?? [])].sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()));
+  }
+
+  /** Creates or replaces one federated credential of an existing identity (the route checks that it exists). */
+  putFederatedCredential(credential: FederatedIdentityCredential): { credential: FederatedIdentityCredential; created: boolean } {
+    const key = idKey(credential.identityId);
+    const credentials = this.federatedIdentityCredentials.get(key) ?? new Map<string, FederatedIdentityCredential>();
+    const created = !credentials.has(credential.name.toLowerCase());
+    credentials.set(credential.name.toLowerCase(), credential);
+    this.federatedIdentityCredentials.set(key, credentials);
+    return { credential, created };
   }
 
   resource(id: string): GenericResource | undefined {

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { UserAssignedIdentityRecord } from '../model/snapshot.ts';
 import type { AzureClients } from './clients.ts';
-import { callAzure, type AzureCallContext } from './errors.ts';
+import { callAzure, toAzureApiError, type AzureCallContext } from './errors.ts';
+import { armRequestIds, type RequestIdSink } from './request-ids.ts';
 import { parseResponse } from './response.ts';
 
 const USER_ASSIGNED_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/([^/]+)$/i;
@@ -16,6 +17,17 @@ const userAssignedIdentitySchema = z.object({
   clientId: z.string().min(1),
   systemData: z.object({ createdAt: z.date().nullish() }).nullish(),
 });
+
+/** A federated identity credential as @azure/arm-msi 2.2 returns it (flattened from `properties`). */
+const federatedCredentialSchema = z.object({
+  id: z.string().min(1),
+  name: z.string().min(1),
+  issuer: z.string().min(1),
+  subject: z.string().min(1),
+  audiences: z.array(z.string()),
+});
+
+export type FederatedCredentialRecord = z.infer<typeof federatedCredentialSchema>;
 
 /** A resource's system-assigned identity (`{resource}/providers/Microsoft.ManagedIdentity/identities/default`). */
 const systemAssignedIdentitySchema = z.object({ principalId: z.string().min(1), clientId: z.string().nullish(), systemData: z.object({ createdAt: z.date().nullish() }).nullish() });
@@ -35,13 +47,11 @@ export class ManagedIdentities {
   constructor(private readonly clients: AzureClients) {}
 
   /** Reads one user-assigned identity by its ARM id; a 404 is an AzureApiError `isNotFound` recognises. */
-  async getUserAssigned(identityId: string): Promise<UserAssignedIdentityRecord> {
-    const match = USER_ASSIGNED_ID.exec(identityId);
-    if (!match) throw new Error(`not a user-assigned identity id: ${identityId}`);
-    const [, subscriptionId, resourceGroup, name] = match as unknown as [string, string, string, string];
+  async getUserAssigned(identityId: string, requestIds?: RequestIdSink): Promise<UserAssignedIdentityRecord> {
+    const { subscriptionId, resourceGroup, name } = partsOf(identityId);
     const context: AzureCallContext = { service: 'arm', operation: 'userAssignedIdentities.get', subscriptionId, target: identityId };
     const client = await this.clients.managedIdentities(subscriptionId);
-    const identity = parseResponse(userAssignedIdentitySchema, await callAzure(context, () => client.userAssignedIdentities.get(resourceGroup, name)), context);
+    const identity = parseResponse(userAssignedIdentitySchema, await callAzure(context, () => client.userAssignedIdentities.get(resourceGroup, name, armRequestIds(requestIds))), context);
     return {
       id: identity.id,
       name: identity.name,
@@ -53,6 +63,33 @@ export class ManagedIdentities {
       createdAt: identity.systemData?.createdAt?.toISOString() ?? null,
       tags: identity.tags ?? {},
     };
+  }
+
+  /**
+   * Deletes a user-assigned identity (and with it, in Entra, its service principal). Returns whether ARM removed
+   * one (200) or found none (204). Irreversible: a new identity of the same name gets a new principal and client id.
+   */
+  async deleteUserAssigned(identityId: string, requestIds?: RequestIdSink): Promise<'deleted' | 'absent'> {
+    const { subscriptionId, resourceGroup, name } = partsOf(identityId);
+    const context: AzureCallContext = { service: 'arm', operation: 'userAssignedIdentities.delete', subscriptionId, target: identityId };
+    const client = await this.clients.managedIdentities(subscriptionId);
+    let status: number | undefined;
+    await callAzure(context, () => client.userAssignedIdentities.delete(resourceGroup, name, armRequestIds(requestIds, (answered) => (status = answered))));
+    return status === 204 ? 'absent' : 'deleted';
+  }
+
+  /** Every federated identity credential of a user-assigned identity (tokens from outside Azure that may act as it). */
+  async listFederatedCredentials(identityId: string, requestIds?: RequestIdSink): Promise<FederatedCredentialRecord[]> {
+    const { subscriptionId, resourceGroup, name } = partsOf(identityId);
+    const context: AzureCallContext = { service: 'arm', operation: 'federatedIdentityCredentials.list', subscriptionId, target: identityId };
+    const client = await this.clients.managedIdentities(subscriptionId);
+    const credentials: FederatedCredentialRecord[] = [];
+    try {
+      for await (const credential of client.federatedIdentityCredentials.list(resourceGroup, name, armRequestIds(requestIds))) credentials.push(parseResponse(federatedCredentialSchema, credential, context));
+    } catch (error) {
+      throw toAzureApiError(error, context);
+    }
+    return credentials;
   }
 
   /**
@@ -72,4 +109,11 @@ export class ManagedIdentities {
       createdAt: identity.systemData?.createdAt?.toISOString() ?? null,
     };
   }
+}
+
+function partsOf(identityId: string): { subscriptionId: string; resourceGroup: string; name: string } {
+  const match = USER_ASSIGNED_ID.exec(identityId);
+  if (!match) throw new Error(`not a user-assigned identity id: ${identityId}`);
+  const [, subscriptionId, resourceGroup, name] = match as unknown as [string, string, string, string];
+  return { subscriptionId, resourceGroup, name };
 }

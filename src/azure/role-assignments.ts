@@ -4,6 +4,7 @@ import type { RoleAssignmentRecord } from '../model/snapshot.ts';
 import { SCOPE_ADDRESSED, type AzureClients } from './clients.ts';
 import { callAzure, toAzureApiError, type AzureCallContext } from './errors.ts';
 import { parseResponse } from './response.ts';
+import { armRequestIds, type RequestIdSink } from './request-ids.ts';
 
 /**
  * The role assignment fields the bot relies on, as @azure/arm-authorization 9 returns them
@@ -54,23 +55,14 @@ export interface NewRoleAssignment {
   name?: string;
 }
 
-/** Receives the `x-ms-request-id` of each ARM response, for the audit record of an action. */
-export type RequestIdSink = (requestId: string) => void;
-
-const reportRequestId = (sink: RequestIdSink | undefined) =>
-  sink ? { onResponse: (response: { headers: { get(name: string): string | undefined } }) => {
-    const id = response.headers.get('x-ms-request-id');
-    if (id) sink(id);
-  } } : {};
-
 /** Azure role assignments (api-version 2022-04-01) through @azure/arm-authorization, as checked RoleAssignmentRecords. */
 export class RoleAssignments {
   constructor(private readonly clients: AzureClients) {}
 
   /** Assignments at, above (inherited) and below a scope, or as the filter says. Pages are fetched as iteration proceeds. */
-  listForScope(scope: string, options: ListOptions = {}): AsyncIterable<RoleAssignmentRecord> {
+  listForScope(scope: string, options: ListOptions = {}, requestIds?: RequestIdSink): AsyncIterable<RoleAssignmentRecord> {
     const context = this.context('roleAssignments.listForScope', scope);
-    return this.pages(context, SCOPE_ADDRESSED, (client) => client.roleAssignments.listForScope(scope, options));
+    return this.pages(context, SCOPE_ADDRESSED, (client) => client.roleAssignments.listForScope(scope, { ...options, ...armRequestIds(requestIds) }));
   }
 
   /** Assignments in a subscription (its resource groups and resources too) and those inherited from above it. */
@@ -83,7 +75,7 @@ export class RoleAssignments {
   async get(roleAssignmentId: string, requestIds?: RequestIdSink): Promise<RoleAssignmentRecord> {
     const context = this.context('roleAssignments.getById', roleAssignmentId);
     const client = await this.clients.authorization(SCOPE_ADDRESSED);
-    const assignment = await callAzure(context, () => client.roleAssignments.getById(roleAssignmentId, reportRequestId(requestIds)));
+    const assignment = await callAzure(context, () => client.roleAssignments.getById(roleAssignmentId, armRequestIds(requestIds)));
     return parseResponse(roleAssignmentSchema, assignment, context);
   }
 
@@ -98,7 +90,7 @@ export class RoleAssignments {
         principalType: assignment.principalType,
         ...(assignment.condition !== undefined ? { condition: assignment.condition, conditionVersion: assignment.conditionVersion ?? '2.0' } : {}),
         ...(assignment.description !== undefined ? { description: assignment.description } : {}),
-      }, reportRequestId(requestIds)),
+      }, armRequestIds(requestIds)),
     );
     return parseResponse(roleAssignmentSchema, created, context);
   }
@@ -110,7 +102,7 @@ export class RoleAssignments {
   async deleteById(roleAssignmentId: string, requestIds?: RequestIdSink): Promise<RoleAssignmentRecord | undefined> {
     const context = this.context('roleAssignments.deleteById', roleAssignmentId);
     const client = await this.clients.authorization(SCOPE_ADDRESSED);
-    const deleted = await callAzure(context, () => client.roleAssignments.deleteById(roleAssignmentId, reportRequestId(requestIds)));
+    const deleted = await callAzure(context, () => client.roleAssignments.deleteById(roleAssignmentId, armRequestIds(requestIds)));
     return deleted.id === undefined ? undefined : parseResponse(roleAssignmentSchema, deleted, context);
   }
 

@@ -21,8 +21,10 @@ export const CODE_FEATURES = {
   },
   removeRoleAssignment: { implementedBy: 'src/actions/remediate', needs: ['remediate-role-assignments', 'state-store'] },
   downscopeRoleAssignment: { implementedBy: 'src/actions/remediate', needs: ['remediate-role-assignments', 'state-store'] },
-  deleteUnattachedIdentity: { implementedBy: 'src/actions/remediate', needs: ['delete-identities', 'state-store'] },
-  removeGraphAppRole: { implementedBy: 'src/actions/remediate', needs: ['graph-app-role-remediation', 'state-store'] },
+  // Proving an identity unused reads what a sweep reads (resources, role assignments, app roles, directory roles).
+  deleteUnattachedIdentity: { implementedBy: 'src/actions/remediate/unattached-identity.ts', needs: ['delete-identities', 'sweep-read', 'graph-read', 'state-store'] },
+  // Re-reading the grant before removing it is a Graph read; restore grants it again with the same permission.
+  removeGraphAppRole: { implementedBy: 'src/actions/remediate/graph-app-role.ts', needs: ['graph-app-role-remediation', 'graph-read', 'state-store'] },
   notifyEmail: { implementedBy: 'src/actions/notify', needs: ['email'] },
   notifyTeams: { implementedBy: 'src/actions/notify', needs: ['secrets'] },
   ticketsGitHub: { implementedBy: 'src/actions/tickets', needs: ['secrets', 'state-store'] },

@@ -36,7 +36,7 @@ test('every azd hook runs a script that exists and is executable', () => {
 
 test('npm run build compiles functions/ and src/ to dist/, where package.json says the entry point is', () => {
   const packageJson = readJson(join(REPO_ROOT, 'package.json'));
-  assert.equal(packageJson['scripts']['build'], 'tsc -p tsconfig.build.json');
+  assert.equal(packageJson['scripts']['build'], 'tsc -p tsconfig.build.json && node bin/copy-build-assets.mjs');
   const build = readJson(join(REPO_ROOT, 'tsconfig.build.json'));
   assert.equal(build['extends'], './tsconfig.json');
   assert.deepEqual(build['include'], ['functions', 'src']);
@@ -52,7 +52,7 @@ test('the package leaves out dependencies and tests but keeps what the remote bu
     .map((line) => line.trim())
     .filter((line) => line && !line.startsWith('#'));
   for (const excluded of ['node_modules/', 'test/', 'dist/', 'local.settings.json']) assert.ok(ignored.includes(excluded), excluded);
-  for (const kept of ['src', 'functions', 'infra', 'emulator', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'host.json']) {
+  for (const kept of ['src', 'functions', 'infra', 'emulator', 'bin', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'host.json']) {
     assert.ok(!ignored.some((pattern) => pattern.replace(/\/$/, '') === kept), `${kept} is needed by npm run build or the host`);
   }
 });

@@ -3,9 +3,9 @@ import { AzureApiError, isNotFound } from '../../azure/errors.ts';
 import { RoleAssignments } from '../../azure/role-assignments.ts';
 import type { Finding } from '../../model/finding.ts';
 import type { RoleAssignmentRecord } from '../../model/snapshot.ts';
-import type { AuditKind } from '../../state/audit-log.ts';
 import type { ActionOutcome } from '../outcome.ts';
 import type { RemediationContext } from './context.ts';
+import { describe, RemediationTrail } from './trail.ts';
 
 type Mode = 'remove' | 'downscope';
 
@@ -45,44 +45,18 @@ function roleDefinitionAt(scope: string, roleDefinitionId: string): string {
  */
 export async function remediateRoleAssignment(finding: Finding, ctx: RemediationContext): Promise<ActionOutcome> {
   const mode = modeOf(finding);
-  const action = mode === 'downscope' ? 'downscope-role-assignment' : 'delete-role-assignment';
-  const target = finding.roleAssignmentId ?? finding.id;
-  const dryRun = finding.decision.dryRun;
-  const requestIds: string[] = [];
-  const record = async (kind: AuditKind, outcome: string, reason: string, status: ActionOutcome['status'], priorState?: unknown): Promise<ActionOutcome> => {
-    const entry = await ctx.audit.append({
-      at: ctx.now(),
-      kind,
-      findingId: finding.id,
-      ruleId: finding.ruleId,
-      action,
-      dryRun,
-      outcome,
-      reason,
-      policyHash: ctx.policyHash,
-      actor: ctx.botPrincipalId,
-      target,
-      ...(priorState !== undefined ? { priorState } : {}),
-      requestIds: [...requestIds],
-      ...(ctx.correlationId ? { correlationId: ctx.correlationId } : {}),
-      runId: ctx.runId,
-    });
-    return { findingId: finding.id, action, status, reason, auditId: entry.id };
-  };
+  const trail = new RemediationTrail(finding, ctx, mode === 'downscope' ? 'downscope-role-assignment' : 'delete-role-assignment', finding.roleAssignmentId ?? finding.id);
+  const record = trail.record.bind(trail);
+  const dryRun = trail.dryRun;
 
   if (!mode || !finding.roleAssignmentId) return record('skipped', 'not-remediable', `rule ${finding.ruleId} has no role-assignment remediation`, 'skipped');
-  const principal = finding.principalId?.toLowerCase();
-  if (principal && (principal === ctx.botPrincipalId.toLowerCase() || ctx.protectedPrincipals.has(principal))) {
-    return record('skipped', 'protected', `principal ${finding.principalId} is protected`, 'skipped');
-  }
-  if (!ctx.budget.take()) {
-    return record('skipped', 'circuit-breaker', `the run reached its limit of ${ctx.budget.limit} remediations`, 'skipped');
-  }
+  const refused = await trail.refusal();
+  if (refused) return refused;
 
   const assignments = new RoleAssignments(ctx.clients);
   let live: RoleAssignmentRecord;
   try {
-    live = await assignments.get(finding.roleAssignmentId, (id) => requestIds.push(id));
+    live = await assignments.get(finding.roleAssignmentId, trail.collect);
   } catch (error) {
     if (isNotFound(error)) return record('skipped', 'already-gone', 'the assignment no longer exists', dryRun ? 'dry-run' : 'done');
     return record('skipped', 'lookup-failed', `re-reading the assignment failed: ${describe(error)}`, 'skipped');
@@ -116,13 +90,13 @@ export async function remediateRoleAssignment(finding: Finding, ctx: Remediation
             ...(live.condition ? { condition: live.condition } : {}),
             description: `idwarden: down-scoped from ${live.scope}`,
           },
-          (id) => requestIds.push(id),
+          trail.collect,
         );
       } catch (error) {
         if (!(error instanceof AzureApiError && error.code === 'RoleAssignmentExists')) throw error;
       }
     }
-    await assignments.deleteById(live.id, (id) => requestIds.push(id));
+    await assignments.deleteById(live.id, trail.collect);
   } catch (error) {
     return record('action-failed', 'failed', `${plan} failed: ${describe(error)}`, 'failed', live);
   }
@@ -140,8 +114,4 @@ async function confirmOrphaned(ctx: RemediationContext, principalId: string): Pr
   } catch (error) {
     return `a directory lookup failed, so absence is not proven: ${describe(error)}`;
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

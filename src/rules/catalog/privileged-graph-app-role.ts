@@ -11,6 +11,8 @@
  * for permissions outside the selected tiers (Directory.Read.All, User.Read.All ...), and for principals
  * of unknown kind or that are not workload identities.
  * One finding per (principal, resource, app role).
+ * `action: remediate` (opt-in) removes the grant (src/actions/remediate/graph-app-role.ts); the bot then needs
+ * AppRoleAssignment.ReadWrite.All, itself a critical permission.
  *
  * Example policy:
  *   rules:
@@ -39,7 +41,7 @@ export const privilegedGraphAppRole: Rule<Params> = {
   title: 'Workload identity with a high-privilege Microsoft Graph permission',
   defaultSeverity: 'high',
   defaultAction: 'ticket',
-  allowedActions: ['report', 'alert', 'ticket'],
+  allowedActions: ['report', 'alert', 'ticket', 'remediate'],
   params: Params,
   evaluate(index, params, context) {
     const extras = new Set(params.extraPermissions.map((permission) => permission.toLowerCase()));

@@ -8,6 +8,8 @@
  * `resources` (a consumer could be hiding there), and while it is attached anywhere.
  * Known limit: a consumer in another subscription is only seen when that subscription was swept too.
  * One finding per identity resource id.
+ * `action: remediate` (opt-in) deletes the identity once it provably holds nothing
+ * (src/actions/remediate/unattached-identity.ts); a deleted identity cannot be restored.
  *
  * Example policy:
  *   rules:
@@ -35,7 +37,7 @@ export const unattachedUserAssignedIdentity: Rule<Params> = {
   title: 'User-assigned identity attached to no resource',
   defaultSeverity: 'low',
   defaultAction: 'ticket',
-  allowedActions: ['report', 'alert', 'ticket'],
+  allowedActions: ['report', 'alert', 'ticket', 'remediate'],
   params: Params,
   evaluate(index, params, context) {
     return index.snapshot.userAssignedIdentities.map((identity) => judge(index, params, context, identity)).filter((finding) => finding !== null);

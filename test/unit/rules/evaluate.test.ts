@@ -52,7 +52,7 @@ test('the catalogue lists every rule id once, in RULE_IDS order, each with defau
     assert.doesNotThrow(() => ruleById[id].params.parse({}), id);
     assert.ok(ruleById[id].allowedActions.includes(ruleById[id].defaultAction), `${id} default action is allowed`);
   }
-  assert.deepEqual(rules.filter((rule) => rule.allowedActions.includes('remediate')).map((rule) => rule.id), ['orphaned-role-assignment', 'privileged-role-broad-scope']);
+  assert.deepEqual(rules.filter((rule) => rule.allowedActions.includes('remediate')).map((rule) => rule.id), ['orphaned-role-assignment', 'unattached-user-assigned-identity', 'privileged-role-broad-scope', 'privileged-graph-app-role']);
 });
 
 test('every rule fires on the all-in-one tenant; findings come sorted by catalogue order then id, without errors', () => {
