@@ -4,6 +4,9 @@ import { handleEventDelivery } from '../src/runtime/event-delivery.ts';
 import { sharedRuntime } from '../src/runtime/runtime.ts';
 import { logDelivery } from './log-delivery.ts';
 
+/** Event Grid delivers at most 1 MB per batch; anything bigger did not come from Event Grid. */
+const MAX_DELIVERY_BYTES = 1024 * 1024;
+
 function keyMatches(expected: string | undefined, request: HttpRequest): boolean {
   if (!expected) return true;
   const given = request.query.get('key') ?? request.headers.get('x-idwarden-key') ?? '';
@@ -28,9 +31,14 @@ export async function eventGridWebhook(request: HttpRequest, context: Invocation
     if (!origin) return { status: 400, jsonBody: { error: 'WebHook-Request-Origin header is required' } };
     return { status: 200, headers: { 'WebHook-Allowed-Origin': origin, 'WebHook-Allowed-Rate': '120', Allow: 'POST' } };
   }
+  const text = await request.text();
+  if (Buffer.byteLength(text) > MAX_DELIVERY_BYTES) {
+    context.warn(`webhook call refused: ${Buffer.byteLength(text)} bytes is over Event Grid's 1 MB delivery limit`);
+    return { status: 413, jsonBody: { error: 'the body is larger than an Event Grid delivery can be (1 MB)' } };
+  }
   let body: unknown;
   try {
-    body = JSON.parse(await request.text());
+    body = JSON.parse(text);
   } catch {
     context.warn('webhook call refused: body is not JSON');
     return { status: 400, jsonBody: { error: 'the body is not JSON' } };

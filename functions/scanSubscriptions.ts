@@ -17,8 +17,11 @@ export async function scanSubscriptions(message: unknown, context: InvocationCon
   if (!parsed.ok) return poison(`malformed scan request: ${parsed.reason}`);
   try {
     const result = await scanBatch(runtime, parsed.request);
+    for (const action of result.outcomes.filter((outcome) => outcome.status === 'failed')) context.error(`action failed ${action.action} finding=${action.findingId}: ${action.reason}`);
+    for (const alert of result.alerts.filter((outcome) => outcome.status === 'failed')) context.error(`alert failed ${alert.channel} finding=${alert.findingId}: ${alert.reason}`);
+    for (const ticket of result.tickets.filter((outcome) => outcome.status === 'failed')) context.error(`ticket failed ${ticket.service} finding=${ticket.findingId}: ${ticket.reason ?? ''}`);
     context.log(
-      `scan done run=${parsed.request.runId} subscriptions=${parsed.request.subscriptions.length} findings=${result.findings} opened=${result.summary.opened.length} resolved=${result.summary.resolved.length} gaps=${result.gaps} actions=${result.outcomes.length} alerts=${result.alerts.filter((a) => a.status === 'sent').length} tickets=${result.tickets.filter((t) => t.status !== 'unchanged' && t.status !== 'skipped').length}${result.breakerTripped ? ' circuit-breaker=tripped' : ''}`,
+      `scan done run=${parsed.request.runId} subscriptions=${parsed.request.subscriptions.length} findings=${result.findings} opened=${result.summary.opened.length} resolved=${result.summary.resolved.length} gaps=${result.gaps} actions=${result.outcomes.length} alerts=${result.alerts.filter((a) => a.status === 'sent').length} tickets=${result.tickets.filter((t) => t.status !== 'unchanged' && t.status !== 'skipped' && t.status !== 'failed').length}${result.breakerTripped ? ' circuit-breaker=tripped' : ''}`,
     );
   } catch (error) {
     const dequeueCount = Number(context.triggerMetadata?.['dequeueCount'] ?? 1);
