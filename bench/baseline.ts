@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ARM_SCOPE, type AzureClients } from '../src/azure/clients.ts';
 import { collect, graphPages } from '../src/azure/graph-paging.ts';
 import { callAzure, isNotFound } from '../src/azure/errors.ts';
+import { mapConcurrently } from '../src/inventory/concurrency.ts';
 
 /**
  * The same inventory read the way today's tools read it (cloud-custodian, Prowler, AzGovViz-style scripts), with
@@ -26,7 +27,7 @@ export async function baselineSweep(clients: AzureClients): Promise<BaselineRead
   const subscriptionIds = await listSubscriptions(clients);
   const assignments = new Map<string, { principalId: string; principalType: string }>();
   let userAssignedIdentities = 0;
-  await inPool(subscriptionIds, async (subscriptionId) => {
+  await mapConcurrently(subscriptionIds, CONCURRENCY, async (subscriptionId) => {
     const authorization = await clients.authorization(subscriptionId);
     for await (const assignment of authorization.roleAssignments.listForSubscription()) {
       if (assignment.id && assignment.principalId) assignments.set(assignment.id.toLowerCase(), { principalId: assignment.principalId.toLowerCase(), principalType: assignment.principalType ?? 'Unknown' });
@@ -44,7 +45,7 @@ export async function baselineSweep(clients: AzureClients): Promise<BaselineRead
     graphPages(graph, () => graph.api('/servicePrincipals').filter("servicePrincipalType eq 'ManagedIdentity'").get(), anyItem, { service: 'graph', operation: 'servicePrincipals.list' }),
   );
   const principals = new Map([...assignments.values()].map((assignment) => [assignment.principalId, assignment.principalType]));
-  await inPool([...principals], async ([principalId, principalType]) => {
+  await mapConcurrently([...principals], CONCURRENCY, async ([principalId, principalType]) => {
     const context = { service: 'graph' as const, operation: 'principal.get', target: principalId };
     try {
       await callAzure(context, () => lookUp(graph, principalId, principalType));
@@ -55,14 +56,14 @@ export async function baselineSweep(clients: AzureClients): Promise<BaselineRead
       });
     }
   });
-  await inPool(managedIdentities, (principal) =>
+  await mapConcurrently(managedIdentities, CONCURRENCY, (principal) =>
     collect(graphPages(graph, () => graph.api(`/servicePrincipals/${principal.id}/appRoleAssignments`).get(), anyItem, { service: 'graph', operation: 'appRoleAssignments.list' })),
   );
   await collect(graphPages(graph, () => graph.api('/roleManagement/directory/roleDefinitions').get(), anyItem, { service: 'graph', operation: 'roleDefinitions.list' }));
   await collect(graphPages(graph, () => graph.api('/roleManagement/directory/roleAssignments').get(), anyItem, { service: 'graph', operation: 'roleAssignments.list' }));
   await collect(graphPages(graph, () => graph.api('/reports/servicePrincipalSignInActivities').version('beta').get(), anyItem, { service: 'graph', operation: 'signIns.list' }));
   const groups = [...principals].filter(([, type]) => type === 'Group').map(([id]) => id);
-  await inPool(groups, (groupId) =>
+  await mapConcurrently(groups, CONCURRENCY, (groupId) =>
     collect(graphPages(graph, () => graph.api(`/groups/${groupId}/transitiveMembers`).get(), anyItem, { service: 'graph', operation: 'groups.transitiveMembers' })).catch(
       (error: unknown) => {
         if (!isNotFound(error)) throw error; // a group deleted since it was assigned a role
@@ -103,13 +104,4 @@ async function listSubscriptions(clients: AzureClients): Promise<string[]> {
     next = body.nextLink;
   }
   return ids;
-}
-
-/** Runs `work` over the items, CONCURRENCY at a time; the first failure fails the whole read. */
-async function inPool<T>(items: T[], work: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
 }

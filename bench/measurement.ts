@@ -18,3 +18,23 @@ export type SweepMeasurement = z.infer<typeof SweepMeasurement>;
 
 export const SweepReply = z.union([z.object({ ok: z.literal(true), measurement: SweepMeasurement }), z.object({ ok: z.literal(false), error: z.string() })]);
 export type SweepReply = z.infer<typeof SweepReply>;
+
+/** The deliveries bench/events.ts hands to bench/event-burst-process.ts (Event Grid events, checked there by the bot). */
+export const EventBurstRequest = z.object({ deliveries: z.array(z.object({ id: z.string() }).passthrough()) });
+
+/** What bench/event-burst-process.ts measures on the bot's side and sends back. */
+export const EventBurstTimings = z.object({
+  wallSeconds: z.number(),
+  /** From an event's first delivery to its decision. */
+  p50Ms: z.number(),
+  p99Ms: z.number(),
+  /** Events decided (the others still asked to be delivered again after the last attempt). */
+  decided: z.number(),
+  redeliveries: z.number(),
+  /** The same finding acted on more than once, as the bot reported its actions. */
+  repeatedActions: z.number(),
+});
+export type EventBurstTimings = z.infer<typeof EventBurstTimings>;
+
+export const EventBurstReply = z.union([z.object({ ok: z.literal(true), timings: EventBurstTimings }), z.object({ ok: z.literal(false), error: z.string() })]);
+export type EventBurstReply = z.infer<typeof EventBurstReply>;

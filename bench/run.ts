@@ -35,19 +35,23 @@ async function main(): Promise<void> {
     process.stderr.write(`bench: size ${size}…\n`);
     reports.push(await benchmarkSize(size, { baseline }));
   }
+  process.stderr.write('bench: event burst…\n');
+  const events = await measureEventBurst();
+  process.stderr.write('bench: cold import…\n');
+  const coldImport = await measureColdImport();
   const results: BenchResults = {
     sizes: Object.fromEntries(
       SIZES.map((size) => [size, reports.find((report) => report.size === size)?.result ?? notMeasuredSize(TENANT_SIZES[size], `not in this run (sizes ${sizes.join(', ')})`)]),
     ) as BenchResults['sizes'],
-    events: await measureEventBurst(),
-    coldImport: await measureColdImport(),
+    events: events.result,
+    coldImport,
     machine: machine(),
     at: new Date().toISOString(),
   };
   const out = new URL('./results/latest.json', import.meta.url);
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
-  process.stdout.write(markdown(results, reports));
+  process.stdout.write(markdown(results, reports, events.details));
   process.stderr.write(`bench: wrote ${out.pathname}\n`);
 }
 
