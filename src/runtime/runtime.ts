@@ -48,8 +48,8 @@ export async function createRuntime(env: Readonly<Record<string, string | undefi
   const storage = loadStorageConfig(env);
   const policy = settings.policyFile ? loadPolicyFile(settings.policyFile) : parsePolicy(readFileSync(DEFAULT_POLICY, 'utf8'), DEFAULT_POLICY.pathname);
   const state = await openStateStore({ connection: storage, credential: clients.credential, ...(settings.tablePrefix ? { tablePrefix: settings.tablePrefix } : {}) });
-  const scanQueue = createQueueClient(storage, settings.scanQueue, { credential: clients.credential });
-  const scanPoisonQueue = createQueueClient(storage, `${settings.scanQueue}-poison`, { credential: clients.credential });
+  const scanQueue = await createQueueClient(storage, settings.scanQueue, { credential: clients.credential });
+  const scanPoisonQueue = await createQueueClient(storage, `${settings.scanQueue}-poison`, { credential: clients.credential });
   await Promise.all([scanQueue.createIfNotExists(), scanPoisonQueue.createIfNotExists()]);
   let identity: Promise<{ principalId: string; tenantId: string }> | undefined;
   return {

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { odata } from '@azure/data-tables';
 import { z } from 'zod';
 import { StateStoreError } from './errors.ts';
 import { jsonProperties, jsonString, readJsonText } from './json-property.ts';
@@ -79,9 +78,9 @@ export function createAuditLog(table: StateTable): AuditLog {
 
     async list(filter = {}) {
       const clauses = [
-        ...(filter.since ? [odata`PartitionKey ge ${dayOf(compactTime(filter.since))} and RowKey ge ${compactTime(filter.since)}`] : []),
-        ...(filter.findingId !== undefined ? [odata`findingId eq ${filter.findingId}`] : []),
-        ...(filter.runId !== undefined ? [odata`runId eq ${filter.runId}`] : []),
+        ...(filter.since ? [`PartitionKey ge ${odataString(dayOf(compactTime(filter.since)))} and RowKey ge ${odataString(compactTime(filter.since))}`] : []),
+        ...(filter.findingId !== undefined ? [`findingId eq ${odataString(filter.findingId)}`] : []),
+        ...(filter.runId !== undefined ? [`runId eq ${odataString(filter.runId)}`] : []),
       ];
       const entities = await table.query('list', clauses.length > 0 ? clauses.join(' and ') : undefined);
       return entities.map((entity) => parseEntity(entity, table.name, 'list'));
@@ -153,4 +152,9 @@ function parseEntity(entity: StoredEntity, table: string, operation: string): Au
     priorState: readJsonText(stored, 'priorState'),
   }));
   return { id: rowKey, ...fields, ...(priorState === undefined ? {} : { priorState }) };
+}
+
+/** An OData string literal, as the SDK's `odata` tag writes one (quotes doubled), without loading the SDK for it. */
+function odataString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
 }

@@ -1,6 +1,6 @@
-import { TableClient, type TableServiceClientOptions } from '@azure/data-tables';
+import type { TableClient, TableServiceClientOptions } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/identity';
-import { QueueClient } from '@azure/storage-queue';
+import type { QueueClient } from '@azure/storage-queue';
 import { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../azure/config.ts';
 
@@ -132,7 +132,9 @@ export interface StorageClientOptions {
   retryOptions?: TableServiceClientOptions['retryOptions'];
 }
 
-export function createTableClient(connection: StorageConnection, tableName: string, options: StorageClientOptions = {}): TableClient {
+/** The storage SDKs load on first use, so importing the Functions entry does not pay for them (bench: cold import). */
+export async function createTableClient(connection: StorageConnection, tableName: string, options: StorageClientOptions = {}): Promise<TableClient> {
+  const { TableClient } = await import('@azure/data-tables');
   const clientOptions: TableServiceClientOptions = options.retryOptions ? { retryOptions: options.retryOptions } : {};
   if (connection.kind === 'connection-string') {
     // Only matters for http endpoints, which only Azurite has: its shared key is the documented development key.
@@ -141,7 +143,8 @@ export function createTableClient(connection: StorageConnection, tableName: stri
   return new TableClient(connection.tableEndpoint, tableName, credentialFor(connection, options), clientOptions);
 }
 
-export function createQueueClient(connection: StorageConnection, queueName: string, options: Pick<StorageClientOptions, 'credential'> = {}): QueueClient {
+export async function createQueueClient(connection: StorageConnection, queueName: string, options: Pick<StorageClientOptions, 'credential'> = {}): Promise<QueueClient> {
+  const { QueueClient } = await import('@azure/storage-queue');
   if (connection.kind === 'connection-string') return new QueueClient(connection.connectionString, queueName);
   return new QueueClient(`${connection.queueEndpoint}/${queueName}`, credentialFor(connection, options));
 }

@@ -43,17 +43,12 @@ export async function openStateStore(config: StateStoreConfig): Promise<StateSto
     ...(config.credential ? { credential: config.credential } : {}),
     ...(config.retryOptions ? { retryOptions: config.retryOptions } : {}),
   };
-  const table = (suffix: string) => {
+  const table = async (suffix: string) => {
     const name = `${prefix}${suffix}`;
-    return new StateTable(name, createTableClient(config.connection, name, clientOptions));
+    return new StateTable(name, await createTableClient(config.connection, name, clientOptions));
   };
-  const tables = {
-    findings: table('Findings'),
-    audit: table('Audit'),
-    events: table('Events'),
-    objects: table('Objects'),
-    runs: table('Runs'),
-  };
+  const [findings, audit, events, objects, runs] = await Promise.all(['Findings', 'Audit', 'Events', 'Objects', 'Runs'].map(table)) as [StateTable, StateTable, StateTable, StateTable, StateTable];
+  const tables = { findings, audit, events, objects, runs };
   await Promise.all(Object.values(tables).map((each) => each.ensureExists()));
 
   return {

@@ -31,7 +31,7 @@ test("the store works identity-based with the bot's managed-identity token", asy
 });
 
 test("the scan queue is reached the same way", async () => {
-  const queue = createQueueClient(connection, 'scan-requests', { credential: botCredential });
+  const queue = await createQueueClient(connection, 'scan-requests', { credential: botCredential });
   await queue.createIfNotExists();
   await queue.sendMessage(Buffer.from(JSON.stringify({ subscriptions: [SUB_PROD] })).toString('base64'));
   const { receivedMessageItems } = await queue.receiveMessages();

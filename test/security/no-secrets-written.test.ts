@@ -130,7 +130,7 @@ test('an enforcing run writes no token, webhook URL, GitHub token, identity head
   // What the state store holds: every entity of every table, and the audit log as the bot reads it back.
   const storage = loadStorageConfig(env);
   for (const name of runtime.state.tables) {
-    for await (const entity of createTableClient(storage, name).listEntities()) record(`table ${name}`, entity);
+    for await (const entity of (await createTableClient(storage, name)).listEntities()) record(`table ${name}`, entity);
   }
   for (const audit of await runtime.state.audit.list()) record('audit record', audit);
   for (const stored of await runtime.state.findings.listOpen()) record('stored finding', stored);

@@ -72,7 +72,7 @@ async function stateCounts(): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const name of runtime.state.tables) {
     let count = 0;
-    for await (const _entity of createTableClient(loadStorageConfig(process.env), name).listEntities()) count += 1;
+    for await (const _entity of (await createTableClient(loadStorageConfig(process.env), name)).listEntities()) count += 1;
     counts[name.slice(String(process.env['IDWARDEN_TABLE_PREFIX']).length)] = count;
   }
   return counts;

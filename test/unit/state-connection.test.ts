@@ -109,11 +109,11 @@ test('a malformed connection string is refused without ever echoing it', () => {
   );
 });
 
-test('an identity-based connection needs the bot credential to make clients', () => {
+test('an identity-based connection needs the bot credential to make clients', async () => {
   const connection = loadStorageConfig({ IDWARDEN_STORAGE_TABLE_ENDPOINT: 'https://a.table.core.windows.net', IDWARDEN_STORAGE_QUEUE_ENDPOINT: 'https://a.queue.core.windows.net' });
-  assert.throws(() => createTableClient(connection, 'findings'), /needs the bot's TokenCredential/);
-  assert.throws(() => createQueueClient(connection, 'scan-requests'), /needs the bot's TokenCredential/);
+  await assert.rejects(createTableClient(connection, 'findings'), /needs the bot's TokenCredential/);
+  await assert.rejects(createQueueClient(connection, 'scan-requests'), /needs the bot's TokenCredential/);
   const credential = { getToken: async () => ({ token: 't', expiresOnTimestamp: Date.now() + 60_000 }) };
-  assert.equal(createQueueClient(connection, 'scan-requests', { credential }).url, 'https://a.queue.core.windows.net/scan-requests');
-  assert.equal(createTableClient(connection, 'findings', { credential }).tableName, 'findings');
+  assert.equal((await createQueueClient(connection, 'scan-requests', { credential })).url, 'https://a.queue.core.windows.net/scan-requests');
+  assert.equal((await createTableClient(connection, 'findings', { credential })).tableName, 'findings');
 });
