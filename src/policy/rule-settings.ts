@@ -1,6 +1,7 @@
 import type { PrincipalKind } from '../model/snapshot.ts';
 import { rules as catalogRules } from '../rules/catalog/index.ts';
 import type { Rule, RuleId } from '../rules/rule.ts';
+import type { EnabledRule } from '../rules/evaluate.ts';
 import type { Policy, RuleSettings } from './schema.ts';
 
 /** A rule's settings in a parsed policy. A rule missing there means the policy came from another rule list: a bug, not a user error. */
@@ -8,12 +9,6 @@ export function ruleSettings(policy: Policy, ruleId: string): RuleSettings {
   const settings = policy.rules[ruleId as RuleId];
   if (!settings) throw new Error(`the policy has no settings for rule '${ruleId}': it was parsed with a different rule list`);
   return settings;
-}
-
-export interface EnabledRule {
-  rule: Rule;
-  /** The rule's own params (defaults applied), without the policy's `enabled` / `action` / `severity`. */
-  params: object;
 }
 
 /** The rules a policy runs, in catalogue order, each with its params as the rule's own schema parses them. */
