@@ -8,6 +8,7 @@ import { loadFunctionsApp, invocationContext, type RegisteredFunction } from '..
 import { createRuntime, installSharedRuntime } from '../runtime/runtime.ts';
 import { runSweep } from '../pipeline/sweep.ts';
 import { renderReport } from '../report/render.ts';
+import { reportedAction } from '../report/scan-report.ts';
 
 /** The instant the demo tenant is written against (emulator/seeds/demo.md). */
 export const DEMO_AS_OF = new Date('2026-11-20T12:00:00Z');
@@ -103,7 +104,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     out(`  ${emulator.core.sinks.teams.posts().length} Teams message(s) and ${emulator.core.mail.list().length} email(s) sent`);
     out(`  ${emulator.core.sinks.github.requests.length} GitHub and ${emulator.core.sinks.devops.requests.length} Azure DevOps ticket request(s)`);
 
-    const { report } = await runSweep(runtime.clients, runtime.policy, { asOf: runtime.now(), apiCalls: () => emulator.core.requests.countsByRoute() });
+    const sweep = await runSweep(runtime.clients, runtime.policy, { asOf: runtime.now(), apiCalls: () => emulator.core.requests.countsByRoute() });
+    // Decisions and actions, each with the audit id `idwarden restore` takes.
+    const report = { ...sweep.report, actions: audit.filter((record) => record.kind !== 'decision' || record.dryRun).map(reportedAction) };
     out(`\n4. The tenant now:\n`);
     out(renderReport(report, 'table'));
     mkdirSync(REPORT_DIRECTORY, { recursive: true });

@@ -82,6 +82,11 @@ function renderMarkdown(report: ScanReport): string {
     for (const f of findings) lines.push(`| ${f.severity} | ${mdCell(subjectOf(f))} | ${mdCell(whereOf(f))} | ${mdCell(actionOf(f))} | ${mdCell(f.title)} |`);
     lines.push('');
   }
+  if (report.actions?.length) {
+    lines.push('## Actions', '', '| audit id | action | outcome | target |', '|---|---|---|---|');
+    for (const action of report.actions) lines.push(`| ${mdCell(action.auditId)} | ${mdCell(action.action)}${action.dryRun ? ' (dry-run)' : ''} | ${mdCell(action.outcome)} | ${mdCell(action.target)} |`);
+    lines.push('');
+  }
   lines.push('## Managed identities', '', '| identity | type | attached to | role assignments | Graph app roles | directory roles | created | last sign-in |', '|---|---|---|---|---|---|---|---|');
   for (const identity of report.identities) {
     lines.push(
@@ -136,6 +141,10 @@ ${gaps}
 <table><thead><tr><th>severity</th><th>rule</th><th>subject</th><th>where</th><th>action</th><th>finding</th></tr></thead><tbody>
 ${findings}
 </tbody></table>
+${report.actions?.length ? `<h2>Actions</h2>
+<table><thead><tr><th>audit id</th><th>action</th><th>outcome</th><th>target</th><th>why</th></tr></thead><tbody>
+${report.actions.map((a) => `<tr><td><code>${e(a.auditId)}</code></td><td>${e(a.action)}${a.dryRun ? ' (dry-run)' : ''}</td><td>${e(a.outcome)}</td><td><code>${e(a.target)}</code></td><td>${e(a.reason)}</td></tr>`).join('\n')}
+</tbody></table>` : ''}
 <h2>Managed identities</h2>
 <table><thead><tr><th>identity</th><th>type</th><th>attached to</th><th>Azure roles</th><th>Graph app roles</th><th>directory roles</th><th>created</th><th>last sign-in</th></tr></thead><tbody>
 ${identities}

@@ -2,6 +2,7 @@ import type { Finding, Severity } from '../model/finding.ts';
 import type { InventoryGap, Snapshot } from '../model/snapshot.ts';
 import { SEVERITIES } from '../model/finding.ts';
 import { buildIdentityInventory, type IdentityView } from './identity-inventory.ts';
+import type { AuditRecord } from '../state/audit-log.ts';
 
 /** What `idwarden scan --format json` prints and report.json holds (schemaVersion 1). */
 export interface ScanReport {
@@ -27,6 +28,19 @@ export interface ScanReport {
   };
   gaps: InventoryGap[];
   identities: IdentityView[];
+  /** What the bot did or would do (dry-run), each with its audit record id, when the report covers a run that acted. */
+  actions?: ReportedAction[];
+}
+
+export interface ReportedAction {
+  auditId: string;
+  at: string;
+  findingId: string | null;
+  action: string;
+  outcome: string;
+  dryRun: boolean;
+  target: string;
+  reason: string;
 }
 
 export function buildScanReport(input: {
@@ -38,6 +52,7 @@ export function buildScanReport(input: {
   generatedAt: Date;
   apiCalls?: Record<string, number>;
   durationMs?: number;
+  actions?: ReportedAction[];
 }): ScanReport {
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   const byRule: Record<string, number> = {};
@@ -66,5 +81,20 @@ export function buildScanReport(input: {
     },
     gaps: input.snapshot.gaps,
     identities: buildIdentityInventory(input.snapshot),
+    ...(input.actions ? { actions: input.actions } : {}),
+  };
+}
+
+/** An audit record as a report lists it: the action, its outcome, and the id to look it up (or restore it) by. */
+export function reportedAction(record: AuditRecord): ReportedAction {
+  return {
+    auditId: record.id,
+    at: record.at.toISOString(),
+    findingId: record.findingId ?? null,
+    action: record.action ?? record.kind,
+    outcome: record.outcome,
+    dryRun: record.dryRun,
+    target: record.target,
+    reason: record.reason,
   };
 }

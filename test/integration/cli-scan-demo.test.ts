@@ -98,6 +98,11 @@ test('`idwarden demo --enforce` remediates, alerts to Teams and by email, and ev
   assert.ok(acting > 0 && acting === deleted, 'each deletion recorded before and after');
   const tickets = /(\d+) GitHub and (\d+) Azure DevOps ticket request\(s\)/.exec(stdout);
   assert.ok(tickets && Number(tickets[1]) > 1 && Number(tickets[2]) > 1, 'tickets opened in both trackers');
+  const report = JSON.parse(readFileSync(join(cwd, 'idwarden-report', 'report.json'), 'utf8'));
+  const done = report.actions.filter((a: { outcome: string }) => a.outcome === 'deleted' || a.outcome === 'downscoped');
+  assert.equal(done.length, acting + Number(/(\d+) × downscope-role-assignment downscoped/.exec(stdout)?.[1] ?? 0), 'the report lists every action');
+  for (const action of done) assert.match(action.auditId, /^\d{8}T\d{6}\.\d{3}Z-\d{10}-[0-9a-f]{8}$/);
+  assert.match(readFileSync(join(cwd, 'idwarden-report', 'report.html'), 'utf8'), /<h2>Actions<\/h2>/);
 });
 
 test('`idwarden replay` runs event files through the activityEvents processing: 0 when all were decided, 2 when one is malformed', async () => {
