@@ -5,6 +5,7 @@ import type { ActionOutcome } from '../actions/outcome.ts';
 import type { AlertOutcome } from '../actions/notify/dispatcher.ts';
 import type { TicketOutcome } from './sync-tickets.ts';
 import { recordAndAct } from './record-and-act.ts';
+import { RemediationBudget } from '../actions/remediate/budget.ts';
 import type { Runtime } from './runtime.ts';
 
 export interface DeliveryResult {
@@ -34,6 +35,8 @@ export async function handleEventDelivery(runtime: Runtime, body: unknown): Prom
     now: runtime.now,
     ledger: runtime.state.events,
   });
+  // One delivery is one run for the circuit breaker: at most maxRemediationsPerRun remediations across its events.
+  const budget = new RemediationBudget(runtime.policy.policy.guardrails.maxRemediationsPerRun);
   const actions: ActionOutcome[] = [];
   const alerts: AlertOutcome[] = [];
   const tickets: TicketOutcome[] = [];
@@ -43,7 +46,7 @@ export async function handleEventDelivery(runtime: Runtime, body: unknown): Prom
       runtime,
       outcome.findings,
       { source: 'event', scope: outcome.resolvedObjectIds.map(coverage.object), rules: outcome.resolvedForRules, at: runtime.now() },
-      { runId: `event-${outcome.eventId}`, correlationId: outcome.eventId, kind: 'event-batch' },
+      { runId: `event-${outcome.eventId}`, correlationId: outcome.eventId, kind: 'event-batch', budget },
     );
     actions.push(...recorded.outcomes);
     alerts.push(...recorded.alerts);

@@ -24,6 +24,8 @@ export interface RunIdentity {
   runId: string;
   correlationId?: string;
   kind: 'sweep' | 'event-batch';
+  /** Shared by every call of one run (the events of one delivery); a new one per call when absent. */
+  budget?: RemediationBudget;
 }
 
 export interface RecordedRun {
@@ -46,7 +48,7 @@ export async function recordAndAct(runtime: Runtime, findings: readonly Finding[
   const summary = await runtime.state.findings.upsertFromRun(findings, { ...coverage, runId: run.runId });
   const { policy } = runtime.policy;
   const bot = await runtime.bot();
-  const budget = new RemediationBudget(policy.guardrails.maxRemediationsPerRun);
+  const budget = run.budget ?? new RemediationBudget(policy.guardrails.maxRemediationsPerRun);
   const context: RemediationContext = {
     clients: runtime.clients,
     audit: runtime.state.audit,
@@ -67,7 +69,8 @@ export async function recordAndAct(runtime: Runtime, findings: readonly Finding[
     outcomes.push(await remediationFor(finding)(finding, context));
     if (budget.refused > refusedBefore) refused.push(finding);
   }
-  const breakerAlerts = budget.tripped ? await reportTrippedBreaker(runtime, context, refused, run, bot.tenantId) : [];
+  // Reported by the call that was refused: a run sharing its budget across calls reports where the breaker stopped it.
+  const breakerAlerts = refused.length > 0 ? await reportTrippedBreaker(runtime, context, refused, run, bot.tenantId) : [];
   // People hear about a finding once, when it opens or comes back, and about what the bot did to it.
   const fresh = new Set([...summary.opened, ...summary.reopened]);
   const alertable = findings.filter((finding) => fresh.has(finding.id) && (finding.decision.action === 'alert' || finding.decision.action === 'remediate'));
