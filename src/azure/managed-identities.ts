@@ -52,17 +52,21 @@ export class ManagedIdentities {
     const context: AzureCallContext = { service: 'arm', operation: 'userAssignedIdentities.get', subscriptionId, target: identityId };
     const client = await this.clients.managedIdentities(subscriptionId);
     const identity = parseResponse(userAssignedIdentitySchema, await callAzure(context, () => client.userAssignedIdentities.get(resourceGroup, name, armRequestIds(requestIds))), context);
-    return {
-      id: identity.id,
-      name: identity.name,
-      subscriptionId: subscriptionId.toLowerCase(),
-      resourceGroup,
-      location: identity.location,
-      principalId: identity.principalId.toLowerCase(),
-      clientId: identity.clientId.toLowerCase(),
-      createdAt: identity.systemData?.createdAt?.toISOString() ?? null,
-      tags: identity.tags ?? {},
-    };
+    return userAssignedRecord(identity, subscriptionId, resourceGroup);
+  }
+
+  /** Every user-assigned identity in a subscription, page by page (one ARM list; systemData carries the creation time). */
+  async listUserAssigned(subscriptionId: string): Promise<UserAssignedIdentityRecord[]> {
+    const context: AzureCallContext = { service: 'arm', operation: 'userAssignedIdentities.listBySubscription', subscriptionId };
+    const client = await this.clients.managedIdentities(subscriptionId);
+    const identities: UserAssignedIdentityRecord[] = [];
+    await callAzure(context, async () => {
+      for await (const listed of client.userAssignedIdentities.listBySubscription()) {
+        const identity = parseResponse(userAssignedIdentitySchema, listed, context);
+        identities.push(userAssignedRecord(identity, subscriptionId, partsOf(identity.id).resourceGroup));
+      }
+    });
+    return identities;
   }
 
   /**
@@ -116,4 +120,18 @@ function partsOf(identityId: string): { subscriptionId: string; resourceGroup: s
   if (!match) throw new Error(`not a user-assigned identity id: ${identityId}`);
   const [, subscriptionId, resourceGroup, name] = match as unknown as [string, string, string, string];
   return { subscriptionId, resourceGroup, name };
+}
+
+function userAssignedRecord(identity: z.infer<typeof userAssignedIdentitySchema>, subscriptionId: string, resourceGroup: string): UserAssignedIdentityRecord {
+  return {
+    id: identity.id,
+    name: identity.name,
+    subscriptionId: subscriptionId.toLowerCase(),
+    resourceGroup,
+    location: identity.location,
+    principalId: identity.principalId.toLowerCase(),
+    clientId: identity.clientId.toLowerCase(),
+    createdAt: identity.systemData?.createdAt?.toISOString() ?? null,
+    tags: identity.tags ?? {},
+  };
 }

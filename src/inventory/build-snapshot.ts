@@ -1,6 +1,7 @@
 import type { AzureClients } from '../azure/clients.ts';
 import { AzureApiError } from '../azure/errors.ts';
 import { Directory } from '../azure/directory.ts';
+import { ManagedIdentities } from '../azure/managed-identities.ts';
 import { collect, graphPages } from '../azure/graph-paging.ts';
 import { callAzure } from '../azure/errors.ts';
 import { parseResponse } from '../azure/response.ts';
@@ -65,7 +66,7 @@ export async function buildSnapshot(clients: AzureClients, options: InventoryOpt
   // makes that paging the longest part of a large sweep (about 40 s for 100,000 role assignments).
   progress(`role assignments, role definitions, identities and directory data for ${subscriptions.length} subscriptions`);
   const userAssignedIdentitiesRead = mapConcurrently(subscriptions, ARM_READS_AT_ONCE, (subscription) =>
-    attempt('identities', [] as UserAssignedIdentityRecord[], () => listUserAssignedIdentities(clients, subscription.subscriptionId), `/subscriptions/${subscription.subscriptionId}`),
+    attempt('identities', [] as UserAssignedIdentityRecord[], () => new ManagedIdentities(clients).listUserAssigned(subscription.subscriptionId), `/subscriptions/${subscription.subscriptionId}`),
   );
   const graph = await clients.graph();
   const directoryRead = Promise.all([
@@ -148,30 +149,6 @@ export async function buildSnapshot(clients: AzureClients, options: InventoryOpt
     lastSignIns,
     gaps,
   };
-}
-
-async function listUserAssignedIdentities(clients: AzureClients, subscriptionId: string): Promise<UserAssignedIdentityRecord[]> {
-  const client = await clients.managedIdentities(subscriptionId);
-  const context = { service: 'arm' as const, operation: 'userAssignedIdentities.listBySubscription', subscriptionId };
-  const identities: UserAssignedIdentityRecord[] = [];
-  await callAzure(context, async () => {
-    for await (const identity of client.userAssignedIdentities.listBySubscription()) {
-      if (!identity.id || !identity.name || !identity.principalId || !identity.clientId) continue;
-      const resourceGroup = /\/resourcegroups\/([^/]+)/i.exec(identity.id)?.[1] ?? '';
-      identities.push({
-        id: identity.id,
-        name: identity.name,
-        subscriptionId: subscriptionId.toLowerCase(),
-        resourceGroup,
-        location: identity.location,
-        principalId: identity.principalId.toLowerCase(),
-        clientId: identity.clientId.toLowerCase(),
-        createdAt: identity.systemData?.createdAt?.toISOString() ?? null,
-        tags: identity.tags ?? {},
-      });
-    }
-  });
-  return identities;
 }
 
 /** Directory state of every referenced principal: found, soft-deleted, absent, or unknown when a lookup failed. */
