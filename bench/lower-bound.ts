@@ -118,7 +118,7 @@ export function lowerBound(tenant: Tenant, botPrincipalId: string, pageSizes: Ar
 function inheritedAssignmentsPart(tenant: Tenant, botPrincipalId: string, pageSizes: ArmPageSizes): BoundPart {
   const READ = 'Microsoft.Authorization/roleAssignments/read';
   const identities = tenant.securityIdentities(botPrincipalId);
-  const readable = (scope: string) => authorize(tenant, botPrincipalId, READ, scope, identities).allowed;
+  const readable = (scope: string) => authorize(tenant, botPrincipalId, READ, scope, { identities }).allowed;
   const hidden = [...tenant.roleAssignments.values()].filter((assignment) => !readable(assignment.scope));
   if (hidden.length === 0) return { endpoint: 'arm.roleAssignments', calls: 0, why: 'the bot reads every assignment through Resource Graph' };
   const topmost = new Set<string>();

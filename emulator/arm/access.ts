@@ -1,17 +1,14 @@
-import { authorize, roleGrants } from '../authz/rbac.ts';
+import { assignmentGrants, authorize } from '../authz/rbac.ts';
 import { requireArmAction } from '../authz/require.ts';
 import type { RouteContext } from '../server/route.ts';
 import { idKey } from '../state/ids.ts';
 
-/** Whether the caller (or a group it is in) holds an unconditional assignment strictly below the scope that grants the action. */
+/** Whether the caller (or a group it is in) holds an assignment below the scope that grants the action (its condition, if any, holding). */
 function holdsBelow(ctx: RouteContext, action: string, scope: string): boolean {
   const tenant = ctx.core.tenant;
   const identities = tenant.securityIdentities(ctx.caller!.principalId);
   for (const assignment of tenant.roleAssignments.heldBy(identities)) {
-    if (assignment.condition) continue;
-    if (!tenant.isWithin(assignment.scope, scope)) continue;
-    const role = tenant.roleDefinition(assignment.roleDefinitionName);
-    if (role && roleGrants(role, action)) return true;
+    if (tenant.isWithin(assignment.scope, scope) && assignmentGrants(tenant, assignment, action)) return true;
   }
   return false;
 }

@@ -98,13 +98,20 @@ function create(req: EmulatorRequest, ctx: RouteContext) {
   if (!GUID.test(name)) {
     throw new EmulatorHttpError(400, 'InvalidRoleAssignmentId', `The role assignment ID '${name}' is not valid. The role assignment ID must be a GUID.`);
   }
-  const authorization = requireArmAction(ctx, WRITE, scope.scope);
   const { properties } = parseArmBody(CreateBody, req);
   const roleDefinition = ROLE_DEFINITION_ID.exec(properties.roleDefinitionId);
+  const principal = tenant.directoryObject(properties.principalId);
+  // The assignment being created is what ABAC conditions on the caller's assignments see as @Request[...].
+  const authorization = requireArmAction(ctx, WRITE, scope.scope, {
+    request: {
+      roleDefinitionId: roleDefinition?.[1],
+      principalId: properties.principalId,
+      principalType: properties.principalType ?? (principal ? principalTypeOf(principal) : undefined),
+    },
+  });
   if (!roleDefinition) throw new EmulatorHttpError(400, 'InvalidRoleDefinitionId', `The role definition ID '${properties.roleDefinitionId}' is not valid.`);
   if (!GUID.test(properties.principalId)) throw new EmulatorHttpError(400, 'InvalidPrincipalId', 'A valid principal ID must be provided for role assignment.');
   if (properties.delegatedManagedIdentityResourceId) throw new NotImplementedByEmulator('delegatedManagedIdentityResourceId on role assignments');
-  const principal = tenant.directoryObject(properties.principalId);
   if (principal && properties.principalType && properties.principalType !== principalTypeOf(principal)) {
     throw new EmulatorHttpError(
       400,
@@ -133,8 +140,15 @@ function create(req: EmulatorRequest, ctx: RouteContext) {
 function remove(req: EmulatorRequest, ctx: RouteContext) {
   const tenant = ctx.core.tenant;
   const scope = requestScope(tenant, ctx.params['scope']!);
-  const authorization = requireArmAction(ctx, DELETE, scope.scope);
-  const removed = tenant.deleteRoleAssignment(roleAssignmentId(scope.scope, ctx.params['name']!));
+  const id = roleAssignmentId(scope.scope, ctx.params['name']!);
+  const existing = tenant.roleAssignment(id);
+  // The assignment being deleted is what ABAC conditions on the caller's assignments see as @Resource[...].
+  const authorization = requireArmAction(ctx, DELETE, scope.scope, {
+    ...(existing
+      ? { resource: { roleDefinitionId: existing.roleDefinitionName, principalId: existing.principalId, principalType: existing.principalType } }
+      : {}),
+  });
+  const removed = tenant.deleteRoleAssignment(id);
   if (!removed) return json(204);
   publishArmOperation(req, ctx, { kind: 'delete', resourceId: removed.id, operationName: DELETE, authorization });
   return json(200, renderRoleAssignment(removed));

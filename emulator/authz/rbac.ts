@@ -1,6 +1,7 @@
 import type { Permission, RoleAssignment, RoleDefinition } from '../state/model.ts';
 import type { Tenant } from '../state/tenant.ts';
 import { idKey } from '../state/ids.ts';
+import { conditionAllows, type AuthorizationContext } from './abac.ts';
 
 /** ARM action patterns: case-insensitive, `*` matches any run of characters (including `/`). */
 export function actionMatches(pattern: string, action: string): boolean {
@@ -29,24 +30,33 @@ export interface AuthorizationDecision {
 }
 
 /**
- * Azure RBAC as the emulator enforces it: the caller (or a group it belongs to, transitively) needs
- * an assignment at the scope or above whose role grants the action. An assignment with an ABAC
- * condition grants nothing here: the emulator does not evaluate conditions yet, and fails closed.
+ * Whether one assignment's role grants the action, and its ABAC condition (if any) holds for this request.
+ * Conditions outside the subset emulator/authz/abac.ts understands grant nothing (fail closed).
  */
-export function authorize(
-  tenant: Tenant,
-  principalId: string,
-  action: string,
-  scope: string,
+export function assignmentGrants(tenant: Tenant, assignment: RoleAssignment, action: string, context: AuthorizationContext = {}): RoleDefinition | undefined {
+  const role = tenant.roleDefinition(assignment.roleDefinitionName);
+  if (!role || !roleGrants(role, action)) return undefined;
+  if (assignment.condition && !conditionAllows(assignment.condition, action, context)) return undefined;
+  return role;
+}
+
+export interface AuthorizeOptions {
+  /** The role assignment being created (`request`) or deleted (`resource`), for ABAC conditions. */
+  context?: AuthorizationContext;
   /** The principal and its groups, when the caller already has them (one query checks thousands of scopes). */
-  identities = tenant.securityIdentities(principalId),
-): AuthorizationDecision {
+  identities?: Set<string>;
+}
+
+/**
+ * Azure RBAC as the emulator enforces it: the caller (or a group it belongs to, transitively) needs
+ * an assignment at the scope or above whose role grants the action and whose condition, if any, holds.
+ */
+export function authorize(tenant: Tenant, principalId: string, action: string, scope: string, options: AuthorizeOptions = {}): AuthorizationDecision {
   const scopes = new Set(tenant.ancestors(scope).map(idKey));
-  for (const assignment of tenant.roleAssignments.heldBy(identities)) {
+  for (const assignment of tenant.roleAssignments.heldBy(options.identities ?? tenant.securityIdentities(principalId))) {
     if (!scopes.has(idKey(assignment.scope))) continue;
-    if (assignment.condition) continue;
-    const role = tenant.roleDefinition(assignment.roleDefinitionName);
-    if (role && roleGrants(role, action)) return { allowed: true, grantedBy: assignment, role };
+    const role = assignmentGrants(tenant, assignment, action, options.context);
+    if (role) return { allowed: true, grantedBy: assignment, role };
   }
   return { allowed: false };
 }

@@ -1,5 +1,6 @@
 import { EmulatorHttpError } from '../server/errors.ts';
 import type { RouteContext, Caller } from '../server/route.ts';
+import type { AuthorizationContext } from './abac.ts';
 import { authorize, graphPermissionsOf, type AuthorizationDecision } from './rbac.ts';
 
 function callerOf(ctx: RouteContext): Caller {
@@ -7,10 +8,13 @@ function callerOf(ctx: RouteContext): Caller {
   return ctx.caller;
 }
 
-/** Throws ARM's 403 AuthorizationFailed unless the caller may perform the action at the scope. */
-export function requireArmAction(ctx: RouteContext, action: string, scope: string): AuthorizationDecision {
+/**
+ * Throws ARM's 403 AuthorizationFailed unless the caller may perform the action at the scope; `context` carries
+ * the role assignment being created or deleted, which ABAC conditions on the caller's assignments look at.
+ */
+export function requireArmAction(ctx: RouteContext, action: string, scope: string, context?: AuthorizationContext): AuthorizationDecision {
   const caller = callerOf(ctx);
-  const decision = authorize(ctx.core.tenant, caller.principalId, action, scope);
+  const decision = authorize(ctx.core.tenant, caller.principalId, action, scope, context ? { context } : {});
   if (!decision.allowed) {
     throw new EmulatorHttpError(
       403,

@@ -21,7 +21,7 @@ export class Visibility {
     const key = `${action.toLowerCase()} ${idKey(scope)}`;
     let allowed = this.decisions.get(key);
     if (allowed === undefined) {
-      allowed = authorize(this.tenant, this.principalId, action, scope, this.identities).allowed;
+      allowed = authorize(this.tenant, this.principalId, action, scope, { identities: this.identities }).allowed;
       this.decisions.set(key, allowed);
     }
     return allowed;

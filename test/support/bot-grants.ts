@@ -1,5 +1,5 @@
 import type { SeedInput } from '../../emulator/seed/schema.ts';
-import { botPermissions, isDeployed, type DeploymentFlags } from '../../src/deploy/bot-permissions.ts';
+import { botPermissions, conditionFor, isDeployed, type DeploymentFlags } from '../../src/deploy/bot-permissions.ts';
 
 type SeedRoleAssignment = NonNullable<SeedInput['roleAssignments']>[number];
 type SeedAppRoleAssignment = NonNullable<SeedInput['appRoleAssignments']>[number];
@@ -24,11 +24,8 @@ export interface BotGrants {
  * Only target-scope roles and Graph app roles are seeded: the storage and key-vault roles are on the bot's own
  * resources, which the emulator does not model (Azurite does not enforce RBAC).
  *
- * ABAC conditions are left out on purpose. The emulator does not evaluate conditions yet and fails closed
- * (emulator/authz/rbac.ts: an assignment with a condition grants nothing), so the conditioned RBAC
- * Administrator would grant nothing at all there. The tests therefore run with what the role allows, not
- * with what its condition further restricts; once the emulator evaluates conditions, seed
- * `conditionFor(grant, principalId)` here instead.
+ * ABAC conditions are seeded as deployed (the bot's object id substituted like the Bicep does), and the emulator
+ * evaluates them (emulator/authz/abac.ts), so the tests run with what the condition allows, not what the role does.
  */
 export function botGrants(options: BotGrantOptions): BotGrants {
   const flags = options.flags ?? {};
@@ -41,6 +38,7 @@ export function botGrants(options: BotGrantOptions): BotGrants {
         principalId: options.principalId,
         principalType: 'ServicePrincipal' as const,
         description: `idwarden ${grant.name}`,
+        condition: conditionFor(grant, options.principalId),
       })),
     );
   const appRoleAssignments = botPermissions.graphAppRoles

@@ -168,7 +168,7 @@ test('the permissions file is refused, with every problem, when a grant serves a
   assert.throws(() => parseBotPermissions(badGuid), ZodError);
 });
 
-test('the emulator grants follow the deployment flags and leave the conditions out', () => {
+test('the emulator grants follow the deployment flags and carry the deployed conditions', () => {
   const principalId = 'b0700000-0000-4000-8000-000000000001';
   const scopes = ['/subscriptions/5b000001-0000-4000-8000-000000000001', '/subscriptions/5b000002-0000-4000-8000-000000000002'];
   const readOnly = botGrants({ principalId, targetScopes: scopes });
@@ -179,7 +179,13 @@ test('the emulator grants follow the deployment flags and leave the conditions o
     everything.roleAssignments.map((assignment) => assignment.role),
     botPermissions.azureRoles.filter((role) => role.scope === 'target').map((role) => role.roleDefinitionId),
   );
-  assert.ok(everything.roleAssignments.every((assignment) => !('condition' in assignment)), 'the emulator does not evaluate conditions yet');
+  const targetRoles = botPermissions.azureRoles.filter((role) => role.scope === 'target');
+  assert.deepEqual(
+    everything.roleAssignments.map((assignment) => assignment.condition),
+    targetRoles.map((role) => conditionFor(role, principalId)),
+    'conditioned as deployed, the bot id substituted (the emulator evaluates them)',
+  );
+  assert.ok(everything.roleAssignments.some((assignment) => assignment.condition?.includes(principalId)));
   assert.deepEqual(everything.appRoleAssignments.map((grant) => grant.permission), botPermissions.graphAppRoles.map((grant) => grant.value));
 });
 
