@@ -9,16 +9,13 @@ import { credentialFor, useEmulator } from '../support/emulator.ts';
 import { useAzurite } from '../support/azurite.ts';
 import { loadFunctionsApp, invocationContext, type CapturedLog } from '../support/functions-host.ts';
 import { smallTenant } from '../support/seeds.ts';
-import { BOT_PRINCIPAL, HUMAN_ADMIN, SUB_PROD, UAMI_PRINCIPAL } from '../support/ids.ts';
+import { BOT_PRINCIPAL, HUMAN_ADMIN, MG_PROD, SUB_PROD, UAMI_PRINCIPAL } from '../support/ids.ts';
+import { botGrants, withBotGrants } from '../support/bot-grants.ts';
 import { sharedRuntime } from '../../src/runtime/runtime.ts';
 
-const base = smallTenant();
+// The bot holds exactly what a deployment with remediation on grants it, ABAC condition included (infra/data/bot-permissions.json).
 const emulator = await useEmulator({
-  seed: {
-    ...base,
-    // Enforce mode needs the bot to write role assignments where it remediates.
-    roleAssignments: [...(base.roleAssignments ?? []), { scope: `/subscriptions/${SUB_PROD}`, role: 'Role Based Access Control Administrator', principalId: BOT_PRINCIPAL }],
-  },
+  seed: withBotGrants(smallTenant(), botGrants({ principalId: BOT_PRINCIPAL, targetScopes: [`/providers/Microsoft.Management/managementGroups/${MG_PROD}`], flags: { enableRemediation: true } })),
 });
 const azurite = await useAzurite();
 const policyFile = join(mkdtempSync(join(tmpdir(), 'idwarden-')), 'policy.yaml');
