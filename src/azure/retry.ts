@@ -66,8 +66,16 @@ export function retryAfterMs(outcome: AttemptOutcome, now: number): number | und
 type PolicyFactories = NonNullable<ResourceGraphModels.ResourceGraphClientOptions['requestPolicyFactories']>;
 export type RequestPolicyFactory = Extract<PolicyFactories, readonly unknown[]>[number];
 
-/** ms-rest-js marks a request that never got a response with this code (an abort has its own). */
-const REQUEST_SEND_ERROR = 'REQUEST_SEND_ERROR';
+/**
+ * A request that never got a response: ms-rest-js marks a failed DNS lookup REQUEST_SEND_ERROR, but rethrows
+ * node-fetch's FetchError (type 'system') for a reset or refused connection; both are worth another try.
+ * An abort is neither, and is not retried.
+ */
+const NO_ANSWER_CODES = new Set(['REQUEST_SEND_ERROR', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED', 'EAI_AGAIN']);
+function gotNoAnswer(error: unknown): boolean {
+  const { code, type } = error as { code?: unknown; type?: unknown };
+  return (typeof code === 'string' && NO_ANSWER_CODES.has(code)) || type === 'system';
+}
 const NO_RESPONSE: AttemptOutcome = { status: undefined, header: () => undefined };
 
 /** An ms-rest-js policy (Resource Graph 4.x) applying retryDelayMs; install it with `noRetryPolicy: true`. */
@@ -80,7 +88,7 @@ export function resourceGraphRetryPolicy(): RequestPolicyFactory {
           try {
             response = await next.sendRequest(request.clone());
           } catch (error) {
-            const delay = (error as { code?: unknown }).code === REQUEST_SEND_ERROR ? retryDelayMs(retries, NO_RESPONSE) : undefined;
+            const delay = gotNoAnswer(error) ? retryDelayMs(retries, NO_RESPONSE) : undefined;
             if (delay === undefined) throw error;
             await sleep(delay);
             continue;
