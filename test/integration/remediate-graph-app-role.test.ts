@@ -11,10 +11,10 @@ import { loadAzureConfig } from '../../src/azure/config.ts';
 import { parsePolicy } from '../../src/policy/load.ts';
 import { runSweep } from '../../src/pipeline/sweep.ts';
 import { RemediationBudget } from '../../src/actions/remediate/budget.ts';
-import type { RemediationContext } from '../../src/actions/remediate/context.ts';
 import { remediateGraphAppRole } from '../../src/actions/remediate/graph-app-role.ts';
 import { restoreFromAudit, RestoreError } from '../../src/actions/remediate/restore.ts';
 import type { Finding } from '../../src/model/finding.ts';
+import { remediationContexts, loggedRoutes } from '../support/remediation.ts';
 
 const base = smallTenant();
 const emulator = await useEmulator({
@@ -52,23 +52,8 @@ const grantOf = (list: Finding[], principalId: string, permission: string) => {
   return found;
 };
 
-function context(overrides: Partial<RemediationContext> = {}): RemediationContext {
-  return {
-    clients,
-    audit: store.audit,
-    policyHash: 'test-policy',
-    botPrincipalId: BOT_PRINCIPAL,
-    protectedPrincipals: new Set(),
-    budget: new RemediationBudget(20),
-    runId: `run-${Math.random()}`,
-    now: () => new Date(),
-    ...overrides,
-  };
-}
-const loggedRoutes = (requestIds: readonly string[]) => {
-  const byId = new Map(emulator.core.requests.recent().map((request) => [request.requestId, request.route]));
-  return requestIds.map((id) => byId.get(id));
-};
+const context = remediationContexts(clients, store.audit);
+const routesOf = (requestIds: readonly string[]) => loggedRoutes(emulator, requestIds);
 
 test('the emulator grants an app role as Graph does: 201 with the grant, 400 for a duplicate or an unknown role, 403 without AppRoleAssignment.ReadWrite.All', async () => {
   const graph = 'https://graph.microsoft.com';
@@ -120,7 +105,7 @@ test('dry-run checks everything, removes nothing, and records the grant as it is
     resourceDisplayName: 'Microsoft Graph',
     resourceId: tenant().microsoftGraph.id,
   });
-  assert.deepEqual(loggedRoutes(record!.requestIds), ['graph.servicePrincipals.appRoleAssignments.list']);
+  assert.deepEqual(routesOf(record!.requestIds), ['graph.servicePrincipals.appRoleAssignments.list']);
 });
 
 test('a protected principal, the bot itself and the circuit breaker stop the removal before any call', async () => {
@@ -157,7 +142,7 @@ test('enforce removes the grant, audited before and after with request ids; agai
   const records = await store.audit.list({ runId: ctx.runId });
   assert.deepEqual(records.map((record) => [record.kind, record.outcome]), [['decision', 'acting'], ['action', 'deleted']]);
   assert.equal((records[0]!.priorState as { appRoleId: string }).appRoleId, appRoleId('RoleManagement.ReadWrite.Directory'), 'the grant is on record before the delete');
-  assert.deepEqual(loggedRoutes(records[1]!.requestIds), ['graph.servicePrincipals.appRoleAssignments.list', 'graph.servicePrincipals.appRoleAssignments.delete']);
+  assert.deepEqual(routesOf(records[1]!.requestIds), ['graph.servicePrincipals.appRoleAssignments.list', 'graph.servicePrincipals.appRoleAssignments.delete']);
   const again = await remediateGraphAppRole(finding, context());
   assert.deepEqual([again.status, again.reason], ['done', 'the app-role assignment no longer exists']);
 });
@@ -169,7 +154,7 @@ test('idwarden restore grants the removed app role again, once', async () => {
   const restored = await restoreFromAudit(removed.id, ctx);
   assert.deepEqual([restored.kind, restored.action, restored.outcome], ['restore', 'restore-graph-app-role-assignment', 'restored']);
   assert.ok(holds(UAMI_PRINCIPAL, 'RoleManagement.ReadWrite.Directory'));
-  assert.ok(loggedRoutes(restored.requestIds).includes('graph.servicePrincipals.appRoleAssignments.create'));
+  assert.ok(routesOf(restored.requestIds).includes('graph.servicePrincipals.appRoleAssignments.create'));
   assert.equal((await restoreFromAudit(removed.id, ctx)).outcome, 'already-present', 'a second restore grants nothing');
   assert.equal(tenant().appRoleAssignmentsOf(UAMI_PRINCIPAL).filter((grant) => grant.appRoleId === appRoleId('RoleManagement.ReadWrite.Directory')).length, 1);
   const decision = (await store.audit.list()).find((record) => record.action === 'delete-graph-app-role-assignment' && record.kind === 'decision')!;

@@ -11,9 +11,9 @@ import { parsePolicy } from '../../src/policy/load.ts';
 import { runSweep } from '../../src/pipeline/sweep.ts';
 import { RemediationBudget } from '../../src/actions/remediate/budget.ts';
 import { remediateRoleAssignment } from '../../src/actions/remediate/role-assignment.ts';
-import type { RemediationContext } from '../../src/actions/remediate/context.ts';
 import { restoreFromAudit, RestoreError } from '../../src/actions/remediate/restore.ts';
 import type { Finding } from '../../src/model/finding.ts';
+import { remediationContexts } from '../support/remediation.ts';
 
 const SOFT_DELETED = 'dead0000-0000-4000-8000-00000000050f';
 const base = smallTenant();
@@ -39,19 +39,7 @@ async function findings(policyText: string): Promise<Finding[]> {
   return (await runSweep(clients, parsePolicy(policyText, 'test'), { asOf })).findings;
 }
 
-function context(overrides: Partial<RemediationContext> = {}): RemediationContext {
-  return {
-    clients,
-    audit: store.audit,
-    policyHash: 'test-policy',
-    botPrincipalId: BOT_PRINCIPAL,
-    protectedPrincipals: new Set(),
-    budget: new RemediationBudget(20),
-    runId: `run-${Math.random()}`,
-    now: () => new Date(),
-    ...overrides,
-  };
-}
+const context = remediationContexts(clients, store.audit);
 
 const ENFORCE_REMOVE = `version: 1
 enforcement: enforce

@@ -11,10 +11,10 @@ import { loadAzureConfig } from '../../src/azure/config.ts';
 import { parsePolicy } from '../../src/policy/load.ts';
 import { runSweep } from '../../src/pipeline/sweep.ts';
 import { RemediationBudget } from '../../src/actions/remediate/budget.ts';
-import type { RemediationContext } from '../../src/actions/remediate/context.ts';
 import { remediateUnattachedIdentity } from '../../src/actions/remediate/unattached-identity.ts';
 import { restoreFromAudit, RestoreError } from '../../src/actions/remediate/restore.ts';
 import type { Finding } from '../../src/model/finding.ts';
+import { remediationContexts, loggedRoutes } from '../support/remediation.ts';
 
 const identityId = (name: string) => `/subscriptions/${SUB_PROD}/resourceGroups/rg-app/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`;
 const principal = (n: number) => `1d000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -72,24 +72,9 @@ const about = (list: Finding[], identity: { name: string }) => {
   return found;
 };
 
-function context(overrides: Partial<RemediationContext> = {}): RemediationContext {
-  return {
-    clients,
-    audit: store.audit,
-    policyHash: 'test-policy',
-    botPrincipalId: BOT_PRINCIPAL,
-    protectedPrincipals: new Set(),
-    budget: new RemediationBudget(20),
-    runId: `run-${Math.random()}`,
-    now: () => new Date(),
-    ...overrides,
-  };
-}
+const context = remediationContexts(clients, store.audit);
 
-const loggedRoutes = (requestIds: readonly string[]) => {
-  const byId = new Map(emulator.core.requests.recent().map((request) => [request.requestId, request.route]));
-  return requestIds.map((id) => byId.get(id));
-};
+const routesOf = (requestIds: readonly string[]) => loggedRoutes(emulator, requestIds);
 
 test('the rule lets the policy opt in to deletion, and its grace period holds back a fresh identity', async () => {
   assert.equal(parsePolicy('version: 1\n', 'test').policy.rules['unattached-user-assigned-identity']?.action, 'ticket', 'deletion is never the default');
@@ -112,7 +97,7 @@ test('dry-run proves the identity unused with every lookup, deletes nothing, and
   assert.match(record!.reason, /cannot be restored/);
   assert.equal((record?.priorState as { principalId: string }).principalId, IDLE.principalId);
   assert.deepEqual(
-    new Set(loggedRoutes(record!.requestIds)),
+    new Set(routesOf(record!.requestIds)),
     new Set([
       'arm.userAssignedIdentities.get',
       'resourceGraph.resources',
@@ -135,7 +120,7 @@ test('enforce deletes an identity that holds nothing, audited before and after; 
   const records = await store.audit.list({ runId: ctx.runId });
   assert.deepEqual(records.map((record) => [record.kind, record.outcome]), [['decision', 'acting'], ['action', 'deleted']]);
   assert.equal((records[0]!.priorState as { id: string }).id.toLowerCase(), identityId(IDLE.name).toLowerCase(), 'the identity is on record before the delete');
-  assert.ok(loggedRoutes(records[1]!.requestIds).includes('arm.userAssignedIdentities.delete'));
+  assert.ok(routesOf(records[1]!.requestIds).includes('arm.userAssignedIdentities.delete'));
   assert.match(records[1]!.reason, /cannot be restored: one created again with the same name gets a new principal id/);
 
   const again = await remediateUnattachedIdentity(finding, context());
