@@ -5,6 +5,7 @@ import { TicketError } from './errors.ts';
 import { TicketHttp, retryAfterMs, type ServiceDialect, type TicketHttpOptions } from './http.ts';
 import { htmlBody, htmlNote, ticketTitle } from './render.ts';
 import { assertFingerprint, type TicketRef, type TicketTracker } from './tracker.ts';
+import { TicketIndex } from './ticket-index.ts';
 
 /**
  * Tickets as Azure DevOps work items, through the REST API (7.1) with plain fetch.
@@ -73,7 +74,7 @@ export class AzureDevOpsTracker implements TicketTracker {
   private readonly projectPath: string;
   private readonly workItemType: string;
   private readonly states = new Map<string, Promise<{ name: string; category: string }[]>>();
-  private index: Promise<Map<string, TicketRef>> | undefined;
+  private readonly tickets = new TicketIndex((add) => this.readAll(add));
 
   constructor(options: AzureDevOpsOptions) {
     if (!/^[\w.-]+$/.test(options.organization)) throw new TypeError(`'${options.organization}' is not an Azure DevOps organization name`);
@@ -93,15 +94,8 @@ export class AzureDevOpsTracker implements TicketTracker {
     });
   }
 
-  async find(fingerprint: string): Promise<TicketRef | undefined> {
-    assertFingerprint(fingerprint);
-    this.index ??= this.buildIndex();
-    try {
-      return (await this.index).get(fingerprint);
-    } catch (error) {
-      this.index = undefined;
-      throw error;
-    }
+  find(fingerprint: string): Promise<TicketRef | undefined> {
+    return this.tickets.find(fingerprint);
   }
 
   async get(id: string, fingerprint: string): Promise<TicketRef | undefined> {
@@ -239,8 +233,8 @@ export class AzureDevOpsTracker implements TicketTracker {
     );
   }
 
-  /** Every work item of the project tagged `idwarden`, by fingerprint; an open one wins over closed duplicates. */
-  private async buildIndex(): Promise<Map<string, TicketRef>> {
+  /** Reads every work item of the project tagged `idwarden` into the ticket index. */
+  private async readAll(add: (ref: TicketRef | undefined) => void): Promise<void> {
     const { body } = await this.http.request({
       operation: 'wiql.query',
       method: 'POST',
@@ -249,7 +243,6 @@ export class AzureDevOpsTracker implements TicketTracker {
       body: { query: `SELECT [System.Id] FROM WorkItems WHERE [System.TeamProject] = @project AND [System.Tags] CONTAINS '${DEVOPS_TAG}' ORDER BY [System.Id]` },
       schema: WiqlResult,
     });
-    const index = new Map<string, TicketRef>();
     const ids = body.workItems.map((item) => item.id);
     for (let start = 0; start < ids.length; start += BATCH) {
       const { body: batch } = await this.http.request({
@@ -265,17 +258,13 @@ export class AzureDevOpsTracker implements TicketTracker {
         schema: WorkItemList,
       });
       for (const item of batch.value) {
-        const ref = item ? await this.refOf(item) : undefined;
-        const current = ref ? index.get(ref.fingerprint) : undefined;
-        if (ref && (!current || (current.state === 'closed' && ref.state === 'open'))) index.set(ref.fingerprint, ref);
+        add(item ? await this.refOf(item) : undefined);
       }
     }
-    return index;
   }
 
-  private async remember(ref: TicketRef): Promise<TicketRef> {
-    if (this.index) (await this.index.catch(() => new Map<string, TicketRef>())).set(ref.fingerprint, ref);
-    return ref;
+  private remember(ref: TicketRef): Promise<TicketRef> {
+    return this.tickets.remember(ref);
   }
 }
 

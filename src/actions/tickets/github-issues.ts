@@ -5,6 +5,7 @@ import { TicketError } from './errors.ts';
 import { TicketHttp, retryAfterMs, type ServiceDialect, type TicketHttpOptions } from './http.ts';
 import { markdownBody, markdownNote, ticketTitle } from './render.ts';
 import { assertFingerprint, type TicketRef, type TicketTracker } from './tracker.ts';
+import { TicketIndex } from './ticket-index.ts';
 
 /**
  * Tickets as GitHub issues, through the REST API (version 2022-11-28) with plain fetch.
@@ -106,7 +107,7 @@ export class GitHubIssuesTracker implements TicketTracker {
   readonly service = 'github' as const;
   private readonly http: TicketHttp;
   private readonly repositoryPath: string;
-  private index: Promise<Map<string, TicketRef>> | undefined;
+  private readonly tickets = new TicketIndex((add) => this.readAll(add));
 
   constructor(options: GitHubIssuesOptions) {
     const [owner, name] = options.repository.split('/');
@@ -122,15 +123,8 @@ export class GitHubIssuesTracker implements TicketTracker {
     });
   }
 
-  async find(fingerprint: string): Promise<TicketRef | undefined> {
-    assertFingerprint(fingerprint);
-    this.index ??= this.buildIndex();
-    try {
-      return (await this.index).get(fingerprint);
-    } catch (error) {
-      this.index = undefined;
-      throw error;
-    }
+  find(fingerprint: string): Promise<TicketRef | undefined> {
+    return this.tickets.find(fingerprint);
   }
 
   async get(id: string, fingerprint: string): Promise<TicketRef | undefined> {
@@ -191,28 +185,23 @@ export class GitHubIssuesTracker implements TicketTracker {
     return this.http.request({ operation, method: 'PATCH', target: `${this.repositoryPath}/issues/${Number(ref.id)}`, body, schema: Issue });
   }
 
-  /** Every `idwarden` issue of the repository, open or closed, by fingerprint; an open one wins over closed duplicates. */
-  private async buildIndex(): Promise<Map<string, TicketRef>> {
-    const index = new Map<string, TicketRef>();
+  /** Reads every `idwarden` issue of the repository, open or closed, into the ticket index. */
+  private async readAll(add: (ref: TicketRef | undefined) => void): Promise<void> {
     let target: string | undefined = `${this.repositoryPath}/issues`;
     let query: Record<string, string> | undefined = { labels: GITHUB_LABEL, state: 'all', per_page: String(PER_PAGE) };
     while (target) {
       const page: { body: Issue[]; headers: Headers } = await this.http.request({ operation: 'issues.list', method: 'GET', target, ...(query ? { query } : {}), schema: z.array(Issue) });
       for (const issue of page.body) {
-        const ref = issue.pull_request === undefined ? refOf(issue) : undefined;
-        const current = ref ? index.get(ref.fingerprint) : undefined;
-        if (ref && (!current || (current.state === 'closed' && ref.state === 'open'))) index.set(ref.fingerprint, ref);
+        add(issue.pull_request === undefined ? refOf(issue) : undefined);
       }
       // The next page's URL is GitHub's, verbatim (it carries the query); the HTTP client refuses it if it leaves the base URL.
       target = nextLink(page.headers.get('link'));
       query = undefined;
     }
-    return index;
   }
 
-  private async remember(ref: TicketRef): Promise<TicketRef> {
-    if (this.index) (await this.index.catch(() => new Map<string, TicketRef>())).set(ref.fingerprint, ref);
-    return ref;
+  private remember(ref: TicketRef): Promise<TicketRef> {
+    return this.tickets.remember(ref);
   }
 }
 
