@@ -1,42 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useEmulator } from '../support/emulator.ts';
-import { useAzurite } from '../support/azurite.ts';
-import { loadFunctionsApp, invocationContext } from '../support/functions-host.ts';
-import { DEMO_SEED } from '../../emulator/index.ts';
-import { sharedRuntime } from '../../src/runtime/runtime.ts';
+import { startFaultHarness, sweep as runSweepThroughFunctions } from '../faults/harness.ts';
 
-const emulator = await useEmulator({ seed: DEMO_SEED, clockStartsAt: new Date('2026-11-20T12:00:00Z') });
-const azurite = await useAzurite();
-const teams = emulator.core.sinks.teams.createWorkflow(emulator.baseUrl, 'secops');
-// Email needs Mail.Send, as a deployment with email on grants it.
-const tenant = emulator.core.tenant;
-tenant.grantAppRole(tenant.bot.principalId, tenant.microsoftGraph.appRoles.find((role) => role.value === 'Mail.Send')!.id, tenant.microsoftGraph.id, emulator.core.clock.now());
-Object.assign(process.env, emulator.env, {
-  IDWARDEN_STORAGE_CONNECTION_STRING: azurite.connectionString,
-  IDWARDEN_POLICY_FILE: new URL('../../src/policy/examples/enforce.yaml', import.meta.url).pathname,
-  IDWARDEN_TABLE_PREFIX: `twice${process.pid}`,
-  TEAMS_WEBHOOK_URL: teams.url,
-});
-const functions = await loadFunctionsApp();
-
-/** One whole sweep as the host would run it: the timer, then every queue message through the queue function. */
-async function sweep(): Promise<string[]> {
-  const runtime = await sharedRuntime();
-  const lines: string[] = [];
-  const timer = invocationContext('sweep');
-  await functions.get('sweep')!.handler({ isPastDue: false }, timer.context);
-  for (;;) {
-    const { receivedMessageItems } = await runtime.scanQueue.receiveMessages({ numberOfMessages: 32 });
-    if (receivedMessageItems.length === 0) return lines;
-    for (const item of receivedMessageItems) {
-      const { context, logs } = invocationContext('scanSubscriptions', { triggerMetadata: { dequeueCount: 1 } });
-      await functions.get('scanSubscriptions')!.handler(JSON.parse(Buffer.from(item.messageText, 'base64').toString('utf8')), context);
-      await runtime.scanQueue.deleteMessage(item.messageId, item.popReceipt);
-      lines.push(...logs.map((log) => log.message));
-    }
-  }
-}
+// The enforcing demo set-up (demo seed, enforce policy, Teams and email and ticket sinks), without any fault.
+const harness = await startFaultHarness('twice');
+const { emulator } = harness;
+const sweep = () => runSweepThroughFunctions(harness);
 
 const writes = () => ({
   github: emulator.core.sinks.github.requests.filter((r) => r.method !== 'GET').length,
@@ -51,7 +20,7 @@ const createdFingerprints = () =>
     .map((request) => /idwarden:fingerprint=([^ ]+)/.exec(String((request.body as { body?: string }).body))?.[1]);
 
 test('an enforcing sweep remediates, tickets and alerts; later sweeps never repeat an action or duplicate a ticket, and settle', async () => {
-  const runtime = await sharedRuntime();
+  const { runtime } = harness;
   const actions = async () => (await runtime.state.audit.list()).filter((record) => record.kind === 'action').length;
   await sweep();
   const afterFirst = writes();
