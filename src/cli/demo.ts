@@ -4,6 +4,7 @@ import type { TokenCredential } from '@azure/identity';
 import azureFunctions from '@azure/functions';
 import type { RunningEmulator } from '../../emulator/index.ts';
 import { startLocalAzure } from './local-azure.ts';
+import { SEED_AS_OF } from '../../emulator/seed/as-of.ts';
 import { loadFunctionsApp, invocationContext, type RegisteredFunction } from '../hosting/local-functions-host.ts';
 import { createRuntime, installSharedRuntime } from '../runtime/runtime.ts';
 import { runSweep } from '../pipeline/sweep.ts';
@@ -11,7 +12,7 @@ import { renderReport } from '../report/render.ts';
 import { reportedAction } from '../report/scan-report.ts';
 
 /** The instant the demo tenant is written against (emulator/seeds/demo.md). */
-export const DEMO_AS_OF = new Date('2026-11-20T12:00:00Z');
+export const DEMO_AS_OF = new Date(SEED_AS_OF);
 const PROD = '5b000001-0000-4000-8000-000000000001';
 const ADA = 'e0000000-0000-4000-8000-000000000001';
 const REPORT_DIRECTORY = 'idwarden-report';

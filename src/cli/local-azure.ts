@@ -1,5 +1,6 @@
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../emulator/index.ts';
 import { startAzurite, type RunningAzurite } from '../../emulator/azurite.ts';
+import { useEmulatorIdentity } from './emulator-identity.ts';
 
 export interface LocalAzure {
   emulator: RunningEmulator;
@@ -10,9 +11,8 @@ export interface LocalAzure {
 }
 
 /**
- * The emulator and a real Azurite, side by side, for the commands that run the bot locally (demo, replay, scan
- * --emulator with state). The managed-identity credential reads its endpoint from the process environment, so
- * that is set here, once, before any credential exists.
+ * The emulator and a real Azurite, side by side, for the commands that run the bot locally with its state (demo,
+ * replay), this process's managed-identity credential pointed at the emulator.
  */
 export async function startLocalAzure(options: EmulatorOptions = {}): Promise<LocalAzure> {
   const emulator = await startEmulator(options);
@@ -20,9 +20,7 @@ export async function startLocalAzure(options: EmulatorOptions = {}): Promise<Lo
     await emulator.stop();
     throw error;
   });
-  process.env['IDENTITY_ENDPOINT'] = emulator.env['IDENTITY_ENDPOINT'];
-  process.env['IDENTITY_HEADER'] = emulator.env['IDENTITY_HEADER'];
-  delete process.env['AZURE_CLIENT_ID'];
+  useEmulatorIdentity(emulator.env);
   return {
     emulator,
     azurite,

@@ -1,8 +1,7 @@
 /**
  * The idwarden command line (contract: DESIGN.md §7). Exit codes: 0 fine, 1 a finding reached --fail-on, 2 error.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { loadAzureConfig, ConfigError } from '../azure/config.ts';
@@ -12,11 +11,9 @@ import { loadPolicyFile, parsePolicy, type LoadedPolicy } from '../policy/load.t
 import { PolicyError, formatProblem } from '../policy/policy-error.ts';
 import { validatePolicyCommand } from '../policy/validate-command.ts';
 import { runSweep } from '../pipeline/sweep.ts';
+import { useEmulatorIdentity } from './emulator-identity.ts';
 import { REPORT_FORMATS, renderReport } from '../report/render.ts';
 
-const DEFAULT_POLICY = new URL('../policy/default-policy.yaml', import.meta.url);
-/** The instant the demo tenant is written against (emulator/seeds/demo.md). */
-export const DEMO_AS_OF = '2026-11-20T12:00:00Z';
 
 const ScanFlags = z.object({
   emulator: z.boolean().default(false),
@@ -46,14 +43,11 @@ function loadPolicy(file: string | undefined): LoadedPolicy {
 async function emulatorEnvironment(seed: string | undefined): Promise<{ env: Record<string, string>; stop: () => Promise<void>; apiCalls: () => Record<string, number> }> {
   const { startEmulator } = await import('../../emulator/index.ts');
   const emulator = await startEmulator(seed ? { seed } : {});
-  // The managed-identity credential reads these from the process environment.
-  process.env['IDENTITY_ENDPOINT'] = emulator.env['IDENTITY_ENDPOINT'];
-  process.env['IDENTITY_HEADER'] = emulator.env['IDENTITY_HEADER'];
-  delete process.env['AZURE_CLIENT_ID'];
+  useEmulatorIdentity(emulator.env);
   return { env: emulator.env, stop: () => emulator.stop(), apiCalls: () => emulator.core.requests.countsByRoute() };
 }
 
-async function scan(args: string[], defaults: { format?: 'table'; demo?: boolean } = {}): Promise<number> {
+async function scan(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
@@ -69,8 +63,8 @@ async function scan(args: string[], defaults: { format?: 'table'; demo?: boolean
     },
     strict: true,
   });
-  const flags = parseFlags(ScanFlags, { ...values, ...(defaults.demo ? { emulator: true, 'as-of': values['as-of'] ?? DEMO_AS_OF } : {}) });
-  const policy = loadPolicy(flags.policy ?? (defaults.demo ? DEFAULT_POLICY.pathname : undefined));
+  const flags = parseFlags(ScanFlags, values);
+  const policy = loadPolicy(flags.policy);
   const emulator = flags.emulator ? await emulatorEnvironment(flags.seed) : undefined;
   try {
     const config = loadAzureConfig(emulator ? emulator.env : process.env);
@@ -83,18 +77,10 @@ async function scan(args: string[], defaults: { format?: 'table'; demo?: boolean
       ...(process.stderr.isTTY ? { progress: (step: string) => process.stderr.write(`\r\x1b[Kreading ${step}…`) } : {}),
     });
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-    const format = flags.format ?? (process.stdout.isTTY || defaults.format ? 'table' : 'json');
+    const format = flags.format ?? (process.stdout.isTTY ? 'table' : 'json');
     const rendered = renderReport(result.report, format);
     if (flags.output) writeFileSync(flags.output, rendered);
     else process.stdout.write(rendered);
-    if (defaults.demo) {
-      const directory = 'idwarden-report';
-      mkdirSync(directory, { recursive: true });
-      writeFileSync(join(directory, 'report.json'), renderReport(result.report, 'json'));
-      writeFileSync(join(directory, 'report.md'), renderReport(result.report, 'markdown'));
-      writeFileSync(join(directory, 'report.html'), renderReport(result.report, 'html'));
-      process.stderr.write(`\nwrote ${directory}/report.json, report.md, report.html\n`);
-    }
     for (const error of result.ruleErrors) process.stderr.write(`rule ${error.ruleId} did not run: ${error.message}\n`);
     const failOn = flags['fail-on'];
     if (failOn) {
