@@ -8,6 +8,7 @@ import type { AzureConfig } from './config.ts';
 import { createCredential } from './credential.ts';
 import { ARM_RETRY_OPTIONS, GRAPH_RETRY, resourceGraphRetryPolicy } from './retry.ts';
 import { armHostPinning, GraphHostPinningHandler } from './host-pinning.ts';
+import { armRequestTimeout, GraphRequestTimeoutHandler, resourceGraphRequestTimeout } from './timeout.ts';
 
 /**
  * Token scopes are the public clouds' resource ids whatever the endpoint: a client pointed elsewhere
@@ -41,7 +42,7 @@ export interface AzureClients {
 
 export function createAzureClients(config: AzureConfig, credential: TokenCredential = createCredential(config)): AzureClients {
   // Pinned to the configured endpoint: a nextLink elsewhere would otherwise get the ARM token (host-pinning.ts).
-  const armOptions = { endpoint: config.armEndpoint, credentialScopes: [ARM_SCOPE], retryOptions: ARM_RETRY_OPTIONS, additionalPolicies: [armHostPinning(config.armEndpoint)] };
+  const armOptions = { endpoint: config.armEndpoint, credentialScopes: [ARM_SCOPE], retryOptions: ARM_RETRY_OPTIONS, additionalPolicies: [armHostPinning(config.armEndpoint), armRequestTimeout(config.requestTimeoutMs)] };
   const authorization = memoize(async (subscriptionId: string) => {
     const { AuthorizationManagementClient } = await import('@azure/arm-authorization');
     return new AuthorizationManagementClient(credential, subscriptionId, armOptions);
@@ -60,7 +61,7 @@ export function createAzureClients(config: AzureConfig, credential: TokenCredent
     return new ResourceGraphClient(credential, {
       baseUri: config.armEndpoint,
       noRetryPolicy: true,
-      requestPolicyFactories: (defaults) => [...defaults, resourceGraphRetryPolicy()],
+      requestPolicyFactories: (defaults) => [...defaults, resourceGraphRetryPolicy(), resourceGraphRequestTimeout(config.requestTimeoutMs)],
     });
   });
   const graph = once(async () => {
@@ -75,6 +76,7 @@ export function createAzureClients(config: AzureConfig, credential: TokenCredent
       new graphSdk.TelemetryHandler(),
       // Last before sending: an @odata.nextLink or redirect to another origin is refused (host-pinning.ts).
       new GraphHostPinningHandler(config.graphEndpoint),
+      new GraphRequestTimeoutHandler(config.requestTimeoutMs),
       new graphSdk.HTTPMessageHandler(),
     ];
     return graphSdk.Client.initWithMiddleware({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from './timeout.ts';
 
 /**
  * Where the bot's Azure clients point and how they authenticate, read from an environment-like record.
@@ -16,6 +17,8 @@ export interface AzureConfig {
   /** A user-assigned identity's client id; absent means the system-assigned identity. */
   clientId: string | undefined;
   tenantId: string | undefined;
+  /** How long one request to ARM, Resource Graph or Graph may take before the bot stops waiting (timeout.ts). */
+  requestTimeoutMs: number;
 }
 
 export type CredentialKind = 'managed-identity' | 'default';
@@ -26,6 +29,7 @@ export const AZURE_ENV = {
   credential: 'IDWARDEN_CREDENTIAL',
   clientId: 'AZURE_CLIENT_ID',
   tenantId: 'AZURE_TENANT_ID',
+  requestTimeoutMs: 'IDWARDEN_AZURE_REQUEST_TIMEOUT_MS',
 } as const;
 
 export interface ConfigIssue {
@@ -79,6 +83,7 @@ const envSchema = z.object({
   ),
   [AZURE_ENV.clientId]: optional(guid),
   [AZURE_ENV.tenantId]: optional(guid),
+  [AZURE_ENV.requestTimeoutMs]: optional(z.coerce.number({ error: 'must be a number of milliseconds' }).int().positive().max(600_000, { error: 'must be at most 600000 (the Functions host limit)' })),
 });
 
 export function loadAzureConfig(env: Readonly<Record<string, string | undefined>>): AzureConfig {
@@ -95,5 +100,6 @@ export function loadAzureConfig(env: Readonly<Record<string, string | undefined>
     credential: values[AZURE_ENV.credential] ?? 'default',
     clientId: values[AZURE_ENV.clientId],
     tenantId: values[AZURE_ENV.tenantId],
+    requestTimeoutMs: values[AZURE_ENV.requestTimeoutMs] ?? DEFAULT_REQUEST_TIMEOUT_MS,
   };
 }

@@ -1,3 +1,5 @@
+import { CLIENT_TIMEOUT, isRequestTimeout } from './timeout.ts';
+
 /**
  * One error type for every failed Azure call, whichever SDK made it: core-rest-pipeline's RestError (ARM clients),
  * ms-rest-js's RestError (Resource Graph 4.x) and the Graph client's GraphError. Callers branch on `statusCode`
@@ -80,7 +82,7 @@ export function toAzureApiError(error: unknown, context: AzureCallContext): Azur
   const isGraph = context.service === 'graph';
   const statusCode = typeof shape.statusCode === 'number' && shape.statusCode > 0 ? shape.statusCode : undefined;
   // Without a response, a credential failure's class name is the best code there is (CredentialUnavailableError ...).
-  const code = nonEmpty(shape.code) ?? (statusCode === undefined && !GENERIC_NAMES.has(String(shape.name)) ? nonEmpty(shape.name) : undefined);
+  const code = isRequestTimeout(error) ? CLIENT_TIMEOUT : nonEmpty(shape.code) ?? (statusCode === undefined && !GENERIC_NAMES.has(String(shape.name)) ? nonEmpty(shape.name) : undefined);
   const requestId = isGraph ? (nonEmpty(shape.requestId) ?? headerValue(headers, 'request-id')) : headerValue(headers, 'x-ms-request-id');
   const correlationId = headerValue(headers, isGraph ? 'client-request-id' : 'x-ms-correlation-request-id');
   const detail = nonEmpty(shape.message) ?? 'no error message';

@@ -6,7 +6,7 @@ import { loadFunctionsApp, invocationContext, type RegisteredFunction } from '..
 import { DEMO_SEED } from '../../emulator/index.ts';
 import type { RunningEmulator } from '../../emulator/index.ts';
 import type { FaultRule } from '../../emulator/faults/faults.ts';
-import { sharedRuntime, type Runtime } from '../../src/runtime/runtime.ts';
+import { createRuntime, installSharedRuntime, sharedRuntime, type Runtime } from '../../src/runtime/runtime.ts';
 import { runSweep } from '../../src/pipeline/sweep.ts';
 import type { Finding } from '../../src/model/finding.ts';
 import type { Snapshot } from '../../src/model/snapshot.ts';
@@ -131,4 +131,23 @@ export function asHumanOwner(harness: FaultHarness): AuthorizationManagementClie
     endpoint: harness.emulator.baseUrl,
     credentialScopes: ['https://management.azure.com/.default'],
   });
+}
+
+/**
+ * Swaps the Functions app onto a freshly started process's runtime whose credential has no token cached yet and
+ * whose tokens are at the end of their life as soon as they arrive, so every Azure call asks the managed-identity
+ * endpoint again, as a bot does at the hour's token expiry; token-endpoint faults then bite where the bot needs
+ * a token. MSAL caches managed-identity tokens process-wide per identity, so the new runtime names the bot's own
+ * identity by its client id (a cache entry apart from the system-assigned one). The observed alert dispatcher is
+ * kept, so the invariants still see every alert; the state store is the same storage under the same table prefix.
+ */
+export async function useTokenHungryRuntime(harness: FaultHarness, env: Record<string, string> = {}): Promise<Runtime> {
+  const { core } = harness.emulator;
+  const secondsBehind = Math.ceil((Date.now() - core.clock.now().getTime()) / 1000);
+  core.tokenLifetimeSeconds = Math.max(1, secondsBehind + 1);
+  const fresh = await createRuntime({ ...process.env, AZURE_CLIENT_ID: core.tenant.bot.clientId, ...env });
+  const runtime: Runtime = { ...fresh, alerts: harness.runtime.alerts };
+  installSharedRuntime(runtime);
+  harness.runtime = runtime;
+  return runtime;
 }

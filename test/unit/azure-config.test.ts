@@ -22,6 +22,7 @@ test('with nothing set, the bot talks to public Azure with DefaultAzureCredentia
     credential: 'default',
     clientId: undefined,
     tenantId: undefined,
+    requestTimeoutMs: 60_000,
   });
 });
 
