@@ -9,7 +9,7 @@ import { allowQueryOptions, collection, contextUrl, entity, parseFilter, version
 import { DELETED_ITEM_PERMISSIONS, PERMISSIONS } from './permissions.ts';
 import { renderMember, renderServicePrincipal, type Member } from './render.ts';
 
-/** POST /directoryObjects/getByIds and the directory's deleted items. */
+/** POST /directoryObjects/getByIds, GET /directoryObjects/{id} and the directory's deleted items. */
 
 const MAX_IDS = 1000;
 
@@ -57,6 +57,23 @@ const getByIds: Route = {
       '@odata.context': contextUrl(req, version, 'directoryObjects'),
       value: [...found.values()].map((object) => renderMember(object, ctx.core.tenant, true)),
     });
+  },
+};
+
+/** GET /directoryObjects/{id}: one object of any type, or 404 Request_ResourceNotFound (directoryobject-get). */
+const getDirectoryObject: Route = {
+  name: 'graph.directoryObjects.get',
+  method: 'GET',
+  service: 'graph',
+  pattern: graphPath('/directoryObjects/{id}'),
+  handle(req, ctx) {
+    allowQueryOptions(req, 'GET /directoryObjects/{id}', ['$select']);
+    requireGraphPermission(ctx, PERMISSIONS.getByIds);
+    const id = ctx.params['id']!;
+    requireObjectId(id);
+    const object = ctx.core.tenant.directoryObject(id);
+    if (!object) throw resourceNotFound(id);
+    return entity(req, versionOf(ctx.params), 'directoryObjects', 'directoryObject', renderMember(object, ctx.core.tenant, true));
   },
 };
 
@@ -123,4 +140,4 @@ const getDeletedItem: Route = {
 };
 
 /** The typed list comes first: its last segment would otherwise read as an object id. */
-export const directoryObjectRoutes: Route[] = [getByIds, listDeletedItems, getDeletedItem];
+export const directoryObjectRoutes: Route[] = [getByIds, getDirectoryObject, listDeletedItems, getDeletedItem];

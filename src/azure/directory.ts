@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AzureClients } from './clients.ts';
 import { collectionOf, graphPages } from './graph-paging.ts';
-import { callAzure, isNotFound, type AzureCallContext } from './errors.ts';
+import { AzureApiError, callAzure, isNotFound, type AzureCallContext } from './errors.ts';
 import { parseResponse } from './response.ts';
 
 /** A directory object as far as the bot cares: what it is, and for service principals, what kind. */
@@ -32,6 +32,12 @@ export interface PrincipalResolution {
   found: Map<string, DirectoryObjectRecord>;
   /** Lower-case ids the directory does not have (possibly soft-deleted: see deletedServicePrincipals). */
   missing: string[];
+}
+
+/** One getByIds request that failed: the ids it asked about, and why. */
+export interface FailedBatch {
+  ids: string[];
+  error: unknown;
 }
 
 /** getByIds takes at most 1000 ids per request. */
@@ -83,18 +89,40 @@ export class Directory {
   /**
    * Looks object ids up with `POST /directoryObjects/getByIds`, 1000 per request. No `types` filter is sent:
    * an object of any type counts as present, so nothing is called orphaned because of a type not asked for.
+   * Succeeds completely or throws the first failed request's error.
    */
   async resolvePrincipals(ids: Iterable<string>): Promise<PrincipalResolution> {
+    const { failed, ...resolution } = await this.resolvePrincipalsByBatch(ids);
+    if (failed[0]) throw failed[0].error;
+    return resolution;
+  }
+
+  /**
+   * As resolvePrincipals, but a failed request fails only its own batch: its ids are in `failed` (neither found
+   * nor missing: nothing is known of them), and the other batches' answers stand.
+   */
+  async resolvePrincipalsByBatch(ids: Iterable<string>): Promise<PrincipalResolution & { failed: FailedBatch[] }> {
     const wanted = [...new Set([...ids].map((id) => id.toLowerCase()))];
     const client = await this.clients.graph();
     const found = new Map<string, DirectoryObjectRecord>();
+    const failed: FailedBatch[] = [];
     for (let start = 0; start < wanted.length; start += GET_BY_IDS_BATCH) {
       const batch = wanted.slice(start, start + GET_BY_IDS_BATCH);
       const context: AzureCallContext = { service: 'graph', operation: 'directoryObjects.getByIds', target: `${batch.length} ids from ${batch[0]}` };
-      const response = await callAzure(context, () => client.api('/directoryObjects/getByIds').post({ ids: batch }));
-      for (const object of parseResponse(collectionOf(directoryObjectSchema), response, context).value) found.set(object.id, object);
+      try {
+        const response = await callAzure(context, () => client.api('/directoryObjects/getByIds').post({ ids: batch }));
+        const page = parseResponse(collectionOf(directoryObjectSchema), response, context).value;
+        // An object not asked for (a mangled id): the answer cannot be matched to the ids, and the one it stands for would read as absent.
+        const asked = new Set(batch);
+        const stray = page.find((object) => !asked.has(object.id));
+        if (stray) throw new AzureApiError({ ...context, statusCode: undefined, code: 'UnexpectedResponse', requestId: undefined, correlationId: undefined }, `the response names ${stray.id.slice(0, 80)}, which was not asked for`);
+        for (const object of page) found.set(object.id, object);
+      } catch (error) {
+        failed.push({ ids: batch, error });
+      }
     }
-    return { found, missing: wanted.filter((id) => !found.has(id)) };
+    const unknown = new Set(failed.flatMap((batch) => batch.ids));
+    return { found, missing: wanted.filter((id) => !found.has(id) && !unknown.has(id)), failed };
   }
 
   /**
@@ -119,6 +147,26 @@ export class Directory {
    * Whether an object of any type (service principal, user, group) sits in the directory's deleted items,
    * restorable: `GET /directory/deletedItems/{id}`, where 404 means it is not there. Any other failure throws.
    */
+  /**
+   * Whether the directory holds this object, read through GET /directoryObjects/{id}: a second, independent
+   * endpoint from the sweep's getByIds, so one endpoint answering wrongly cannot by itself prove a principal gone.
+   */
+  async exists(id: string): Promise<boolean> {
+    const client = await this.clients.graph();
+    const context: AzureCallContext = { service: 'graph', operation: 'directoryObjects.get', target: id };
+    try {
+      const response = await callAzure(context, () => client.api(`/directoryObjects/${encodeURIComponent(id)}`).select(['id']).get());
+      const answer = parseResponse(z.object({ id: z.string().min(1) }), response, context);
+      if (answer.id.toLowerCase() !== id.toLowerCase()) {
+        throw new AzureApiError({ ...context, statusCode: undefined, code: 'UnexpectedResponse', requestId: undefined, correlationId: undefined }, `asked for ${id}, the directory answered about ${answer.id.slice(0, 80)}`);
+      }
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
+  }
+
   async isSoftDeleted(id: string): Promise<boolean> {
     const client = await this.clients.graph();
     const context: AzureCallContext = { service: 'graph', operation: 'directory.deletedItems.get', target: id };

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { RoleAssignmentRecord } from '../model/snapshot.ts';
 import { SCOPE_ADDRESSED, type AzureClients } from './clients.ts';
-import { callAzure, toAzureApiError, type AzureCallContext } from './errors.ts';
+import { AzureApiError, callAzure, toAzureApiError, type AzureCallContext } from './errors.ts';
 import { parseResponse } from './response.ts';
+import { scopeKey } from '../rules/arm-scope.ts';
 import { armRequestIds, type RequestIdSink } from './request-ids.ts';
 
 /**
@@ -75,8 +76,12 @@ export class RoleAssignments {
   async get(roleAssignmentId: string, requestIds?: RequestIdSink): Promise<RoleAssignmentRecord> {
     const context = this.context('roleAssignments.getById', roleAssignmentId);
     const client = await this.clients.authorization(SCOPE_ADDRESSED);
-    const assignment = await callAzure(context, () => client.roleAssignments.getById(roleAssignmentId, armRequestIds(requestIds)));
-    return parseResponse(roleAssignmentSchema, assignment, context);
+    const assignment = parseResponse(roleAssignmentSchema, await callAzure(context, () => client.roleAssignments.getById(roleAssignmentId, armRequestIds(requestIds))), context);
+    // What is acted on next is addressed by this id: it must be the assignment asked for.
+    if (scopeKey(assignment.id) !== scopeKey(roleAssignmentId)) {
+      throw new AzureApiError({ ...context, statusCode: undefined, code: 'UnexpectedResponse', requestId: undefined, correlationId: undefined }, `the response is about ${assignment.id.slice(0, 300)}, not the assignment asked for`);
+    }
+    return assignment;
   }
 
   async create(scope: string, assignment: NewRoleAssignment, requestIds?: RequestIdSink): Promise<RoleAssignmentRecord> {

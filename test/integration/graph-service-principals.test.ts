@@ -150,3 +150,15 @@ test('deleted service principals are listed and read from deleted items', async 
   assert.deepEqual(groups.value, []);
   await assert.rejects(graph.api('/directory/deletedItems/microsoft.graph.application').get(), graphError(501, 'NotImplementedByEmulator'));
 });
+
+test('one directory object is read by id whatever its type; an id the directory lacks (even a soft-deleted one) is 404', async () => {
+  const principal = await graph.api(`/directoryObjects/${UAMI_PRINCIPAL}`).select('id').get();
+  assert.equal(principal['@odata.context'], `${emulator.baseUrl}/v1.0/$metadata#directoryObjects(id)/$entity`);
+  // The set is of the base type, so the object says which type it is even when only its id is selected.
+  assert.deepEqual(principal, { '@odata.context': principal['@odata.context'], '@odata.type': '#microsoft.graph.servicePrincipal', id: UAMI_PRINCIPAL });
+  const user = await graph.api(`/directoryObjects/${HUMAN_ADMIN}`).get();
+  assert.equal(user['@odata.type'], '#microsoft.graph.user');
+  await assert.rejects(graph.api(`/directoryObjects/${MISSING}`).get(), graphError(404, 'Request_ResourceNotFound'));
+  await assert.rejects(graph.api(`/directoryObjects/${DELETED_APP}`).get(), graphError(404, 'Request_ResourceNotFound'));
+  await assert.rejects(graph.api('/directoryObjects/not-a-guid').get(), graphError(400, 'Request_BadRequest'));
+});

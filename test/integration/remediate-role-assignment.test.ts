@@ -90,7 +90,7 @@ test('an orphan is not removed while its principal is soft-deleted, nor when a d
   assert.deepEqual([forced.status, forced.reason], ['skipped', 'the principal is soft-deleted and can still be restored']);
 
   const gone = orphan(list, DELETED_PRINCIPAL);
-  const fault = emulator.core.faults.add({ route: 'graph.directoryObjects.getByIds', response: { status: 503, headers: { 'retry-after': '0' }, body: { error: { code: 'serviceNotAvailable', message: 'down' } } } });
+  const fault = emulator.core.faults.add({ route: 'graph.directoryObjects.get', response: { status: 503, headers: { 'retry-after': '0' }, body: { error: { code: 'serviceNotAvailable', message: 'down' } } } });
   try {
     const outcome = await remediateRoleAssignment(gone, context());
     assert.equal(outcome.status, 'skipped');

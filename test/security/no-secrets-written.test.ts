@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { inspect } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { format, inspect } from 'node:util';
+import { AzureLogger, getLogLevel, setLogLevel, type AzureLogLevel } from '@azure/logger';
 import azureFunctions from '@azure/functions';
 import { AuthorizationManagementClient } from '@azure/arm-authorization';
 import { ManagedServiceIdentityClient } from '@azure/arm-msi';
@@ -20,7 +22,9 @@ import { createTableClient, loadStorageConfig } from '../../src/state/connection
  * sweep through the queue to the scan function, remediations, Teams and email alerts, GitHub and Azure DevOps
  * tickets), with a few services failing on the way so error paths write too. Everything the run writes is gathered
  * (function logs, console output, function responses, every table entity, the poison queue, the reports in every
- * format, every ticket and alert payload the services received) and searched for every secret the run held.
+ * format, every ticket and alert payload the services received, and the Azure SDKs' own logs at verbose, as
+ * AZURE_LOG_LEVEL=verbose would have them) and searched for every secret the run held, every token the emulator
+ * minted among them.
  */
 
 const PROD = '5b000001-0000-4000-8000-000000000001';
@@ -32,14 +36,33 @@ const consoleLines: string[] = [];
 const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const;
 const realConsole = Object.fromEntries(CONSOLE_METHODS.map((method) => [method, console[method]]));
 for (const method of CONSOLE_METHODS) console[method] = (...args: unknown[]) => void consoleLines.push(args.map((arg) => (typeof arg === 'string' ? arg : inspect(arg, { depth: 8 }))).join(' '));
-const restoreConsole = () => Object.assign(console, realConsole);
+// The Azure SDKs' logs (pipeline requests and responses, identity, storage) at their most verbose, as written to stderr.
+const sdkLogLines: string[] = [];
+const realSdkLog = AzureLogger.log;
+const realLogLevel = getLogLevel();
+setLogLevel('verbose');
+AzureLogger.log = (...args: unknown[]) => void sdkLogLines.push(format(...args));
+const restoreConsole = () => {
+  Object.assign(console, realConsole);
+  AzureLogger.log = realSdkLog;
+  setLogLevel(realLogLevel as AzureLogLevel | undefined);
+};
 
 const emulator = await useEmulator({ clockStartsAt: DEMO_AS_OF });
 const azurite = await useAzurite();
 const { tenant } = emulator.core;
+// Every access token the emulator hands out during the run, whoever asked for it: each one is a secret.
+const mintedTokens: string[] = [];
+const mint = emulator.core.tokens.mint.bind(emulator.core.tokens);
+emulator.core.tokens.mint = (request) => {
+  const minted = mint(request);
+  mintedTokens.push(minted.token);
+  return minted;
+};
 // A deployment with email on grants the bot Mail.Send (as `idwarden demo --enforce` does).
 tenant.grantAppRole(tenant.bot.principalId, tenant.microsoftGraph.appRoles.find((role) => role.value === 'Mail.Send')!.id, tenant.microsoftGraph.id, emulator.core.clock.now());
 const teams = emulator.core.sinks.teams.createWorkflow(emulator.baseUrl, 'secops channel');
+const WEBHOOK_KEY = randomBytes(24).toString('base64url');
 const env: Record<string, string> = {
   ...emulator.env,
   IDWARDEN_STORAGE_CONNECTION_STRING: azurite.connectionString,
@@ -47,6 +70,7 @@ const env: Record<string, string> = {
   IDWARDEN_SWEEP_BATCH_SIZE: '10',
   IDWARDEN_TABLE_PREFIX: `sec${process.pid}`,
   TEAMS_WEBHOOK_URL: teams.url,
+  IDWARDEN_WEBHOOK_KEY: WEBHOOK_KEY,
 };
 const runtime = await createRuntime(env, { now: () => emulator.core.clock.now() });
 installSharedRuntime(runtime);
@@ -82,17 +106,21 @@ function failSomeCalls(): void {
   faults.add({ route: 'arm.roleAssignments.list', times: 1, response: { status: 429, headers: { 'retry-after': '0' }, body: { error: { code: 'TooManyRequests', message: 'throttled' } } } });
 }
 
-test('an enforcing run writes no token, webhook URL, GitHub token, identity header or storage key anywhere', async () => {
+test('an enforcing run, with the Azure SDKs logging at verbose, writes no token, webhook URL or key, GitHub token, identity header or storage key anywhere', async () => {
   try {
     failSomeCalls();
     await emulator.eventGrid.subscribe({
       name: 'idwarden-security',
       schema: 'EventGridSchema',
+      // The key in the URL, where a logged request line would show it.
       deliver: async (body, headers) => {
-        const request = new azureFunctions.HttpRequest({ method: 'POST', url: 'https://idwarden.example/api/events', headers, body: { string: JSON.stringify(body) } });
+        const request = new azureFunctions.HttpRequest({ method: 'POST', url: `https://idwarden.example/api/events?key=${WEBHOOK_KEY}`, headers, body: { string: JSON.stringify(body) } });
         return ((await invoke('eventGridWebhook', request)) as { status: number }).status;
       },
     });
+    // A caller with almost the key is refused, and the refusal is logged.
+    const nearMiss = new azureFunctions.HttpRequest({ method: 'POST', url: `https://idwarden.example/api/events?key=${WEBHOOK_KEY.slice(0, -1)}x`, body: { string: '[]' } });
+    assert.equal(((await invoke('eventGridWebhook', nearMiss)) as { status: number }).status, 401);
 
     // A person creates an identity and makes it Owner of a subscription: events, judgement, remediation, alerts.
     const asAda = credentialFor(emulator, ADA);
@@ -126,6 +154,7 @@ test('an enforcing run writes no token, webhook URL, GitHub token, identity head
     restoreConsole();
   }
   for (const line of consoleLines) record('console', line);
+  for (const line of sdkLogLines) record('Azure SDK log', line);
 
   // What the state store holds: every entity of every table, and the audit log as the bot reads it back.
   const storage = loadStorageConfig(env);
@@ -149,7 +178,9 @@ test('an enforcing run writes no token, webhook URL, GitHub token, identity head
   assert.ok(audit.some((entry) => entry.outcome === 'deleted' || entry.outcome === 'downscoped'), 'remediations were audited');
   assert.ok(count('GitHub request') > 0 && count('Azure DevOps request') > 0, 'tickets were written to both trackers');
   assert.ok(count('Teams post') > 0 && count('email') > 0, 'alerts went to Teams and email');
-  for (const where of ['log of eventGridWebhook', 'log of scanSubscriptions', 'console', 'report (html)']) assert.ok(count(where) > 0, `${where} was captured`);
+  for (const where of ['log of eventGridWebhook', 'log of scanSubscriptions', 'console', 'report (html)', 'Azure SDK log']) assert.ok(count(where) > 0, `${where} was captured`);
+  // The verbose SDK log shows the requests themselves, token requests included: a clean result is not for want of lines.
+  assert.ok(sdkLogLines.some((line) => /Request: \{/.test(line) && /authorization/i.test(line)), 'the SDK log has requests with their (redacted) headers');
   const everything = [...written.values()].flat().join('\n');
   // (assert.ok, not assert.match: a failure must not print the whole corpus)
   assert.ok(/attempt 1 failed/.test(everything), 'the throttled Teams post was retried and logged');
@@ -164,13 +195,19 @@ test('an enforcing run writes no token, webhook URL, GitHub token, identity head
   );
   const secrets: [string, string][] = [
     ['the IDENTITY_HEADER value', emulator.env['IDENTITY_HEADER']!],
+    ['the webhook key', WEBHOOK_KEY],
+    ['the webhook key, but its last character', WEBHOOK_KEY.slice(0, -1)],
     ['the Teams webhook URL', teams.url],
     ['the Teams webhook URL, decoded', decodeURIComponent(teams.url)],
     ["the Teams webhook's sig", webhook.searchParams.get('sig')!],
     ['the GitHub token', emulator.core.sinks.github.token],
     ['the storage account key', AZURITE_ACCOUNT_KEY],
     ...tokens.map((token, index): [string, string] => [`the bot's access token #${index + 1}`, token]),
+    ...mintedTokens.map((token, index): [string, string] => [`access token #${index + 1} minted by the emulator`, token]),
+    // The part of a token that is its own: a signature alone is as good as a leak.
+    ...mintedTokens.map((token, index): [string, string] => [`the signature of minted token #${index + 1}`, token.split('.')[2]!]),
   ];
+  assert.ok(mintedTokens.length >= tokens.length, `the emulator's tokens were collected (${mintedTokens.length})`);
   assert.ok(secrets.every(([, secret]) => secret.length >= 16), 'each secret is long enough to be found only where it leaked');
   const leaks: string[] = [];
   for (const [where, values] of written) {
@@ -184,7 +221,7 @@ test('an enforcing run writes no token, webhook URL, GitHub token, identity head
   }
   assert.deepEqual(leaks, []);
   const items = [...written.values()].reduce((total, values) => total + values.length, 0);
-  console.log(`# searched ${items} written items (${Math.round(everything.length / 1024)} KiB) from ${written.size} places for ${secrets.length} secrets, JWTs and bearer credentials`);
+  console.log(`# searched ${items} written items (${Math.round(everything.length / 1024)} KiB, ${sdkLogLines.length} Azure SDK log lines) from ${written.size} places for ${secrets.length} secrets (${mintedTokens.length} minted tokens), JWTs and bearer credentials`);
 });
 
 /** The text around a leak, the secret itself cut short. */

@@ -103,12 +103,15 @@ export async function remediateRoleAssignment(finding: Finding, ctx: Remediation
   return record('action', narrower ? 'downscoped' : 'deleted', plan, 'done', live);
 }
 
-/** True only when the principal is in neither the directory nor its deleted items and both lookups succeeded. */
+/**
+ * True only when the principal is in neither the directory nor its deleted items and both lookups succeeded. The
+ * directory is asked through GET /directoryObjects/{id}, not the getByIds that judged the finding, so one endpoint
+ * answering wrongly (an empty list for ids that exist) cannot by itself cause a removal.
+ */
 async function confirmOrphaned(ctx: RemediationContext, principalId: string): Promise<true | string> {
   const directory = new Directory(ctx.clients);
   try {
-    const resolution = await directory.resolvePrincipals([principalId]);
-    if (resolution.found.size > 0) return 'the principal exists in the directory';
+    if (await directory.exists(principalId)) return 'the principal exists in the directory';
     if (await directory.isSoftDeleted(principalId)) return 'the principal is soft-deleted and can still be restored';
     return true;
   } catch (error) {
