@@ -9,6 +9,7 @@ import { DevOpsSink } from './sinks/azure-devops.ts';
 import { TeamsWorkflowSink } from './sinks/teams.ts';
 import { defaultArmPageSizes } from './arm/paging.ts';
 import { PagedResults } from './resourcegraph/paged-results.ts';
+import { ResourceGraphLag } from './resourcegraph/lag.ts';
 import { Throttling } from './throttling/throttling.ts';
 import { callerFromToken } from './throttling/caller.ts';
 import type { Tenant } from './state/tenant.ts';
@@ -31,6 +32,8 @@ export class EmulatorCore {
   readonly armPageSizes = defaultArmPageSizes();
   /** Resource Graph answers being paged with `$skipToken`, so later pages are slices of the first one's answer. */
   readonly resourceGraphPages = new PagedResults();
+  /** Resource Graph's index lagging behind ARM; live until a test freezes it. */
+  readonly resourceGraphLag = new ResourceGraphLag();
   /** The platform's request limits (ARM, Resource Graph, Graph); off until switched on. */
   readonly throttling = new Throttling((req) => callerFromToken(req, this.tokens, this.tenant.tenantId));
   /** Consulted in order for every request; the first that answers wins. Faults come first, then throttling. */

@@ -86,7 +86,7 @@ function runQuery(req: EmulatorRequest, ctx: RouteContext): EmulatorResponse {
   if (!result) {
     try {
       const compiled = compileQuery(parseQuery(request.query), TABLE_SCHEMAS);
-      const rows = tableRows(compiled.table, tenant, scope, new Visibility(tenant, ctx.caller!.principalId));
+      const rows = tableRows(compiled.table, tenant, scope, new Visibility(tenant, ctx.caller!.principalId), ctx.core.resourceGraphLag.roleAssignments(tenant));
       result = compiled.run(rows);
     } catch (error) {
       if (error instanceof KqlError) return invalidQuery(req, error);

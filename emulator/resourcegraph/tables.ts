@@ -52,6 +52,8 @@ interface TableContext {
   tenant: Tenant;
   scope: QueryScope;
   visibility: Visibility;
+  /** The role assignments the index holds: the tenant's, or an older view of them (lag.ts). */
+  roleAssignments: Iterable<RoleAssignment>;
 }
 
 const ROLE_ASSIGNMENTS_READ = 'Microsoft.Authorization/roleAssignments/read';
@@ -171,7 +173,7 @@ function roleDefinitionRow(tenant: Tenant, definition: RoleDefinition, scope: st
 function authorizationResourcesTable(ctx: TableContext): Row[] {
   const { tenant, visibility } = ctx;
   const rows: Row[] = [];
-  for (const assignment of tenant.roleAssignments.values()) {
+  for (const assignment of ctx.roleAssignments) {
     const checkAt = authorizationScopeFor(ctx, assignment.scope);
     if (checkAt !== undefined && visibility.canRead(ROLE_ASSIGNMENTS_READ, checkAt)) rows.push(roleAssignmentRow(tenant, assignment));
   }
@@ -198,10 +200,10 @@ const BUILDERS: Record<string, (ctx: TableContext) => Row[]> = {
 };
 
 /** The rows of one table the caller may see within the query's scope, in a stable order (by id). */
-export function tableRows(table: string, tenant: Tenant, scope: QueryScope, visibility: Visibility): Row[] {
+export function tableRows(table: string, tenant: Tenant, scope: QueryScope, visibility: Visibility, roleAssignments: Iterable<RoleAssignment> = tenant.roleAssignments.values()): Row[] {
   const build = BUILDERS[table];
   if (!build) throw new Error(`no Resource Graph table '${table}'`);
-  const rows = build({ tenant, scope, visibility });
+  const rows = build({ tenant, scope, visibility, roleAssignments });
   const key = (r: Row) => idKey(r['id'] as string);
   return rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
