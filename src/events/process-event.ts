@@ -24,7 +24,8 @@ import { parseEventBatch, type ArmEvent, type RejectedEvent } from './schema.ts'
  * released when processing failed, so Event Grid's redelivery is processed rather than dropped as a duplicate.
  */
 export interface EventLedger {
-  claim(eventId: string, at: Date): Promise<{ claimed: true } | { claimed: false; because: 'completed' | 'in-progress' }>;
+  /** `attempt`: how many times the event has been claimed, this time included (above 1: an earlier claim lapsed or was given back). */
+  claim(eventId: string, at: Date): Promise<{ claimed: true; attempt?: number } | { claimed: false; because: 'completed' | 'in-progress' }>;
   complete(eventId: string, outcome: string, at: Date): Promise<void>;
   release(eventId: string, reason: string, at: Date): Promise<void>;
   /**
@@ -82,6 +83,8 @@ export interface EventOutcome {
   reason: string;
   /** From the event's time to the decision, by `deps.now()`. */
   latencyMs: number;
+  /** The claim's attempt, for an event this invocation claimed (see EventLedger.claim). */
+  attempt?: number;
 }
 
 type Decided = Omit<EventOutcome, 'eventId' | 'latencyMs'>;
@@ -103,14 +106,22 @@ export async function processEvent(event: ArmEvent, deps: EventDeps): Promise<Ev
   if (object.kind === 'ignored') return finish(decided('ignored', object.reason));
   let claimed = false;
   try {
-    const claim = await deps.ledger.claim(event.id, deps.now());
+    // Claim and observe together (one round trip to storage instead of two): observing is idempotent, so an observation
+    // made for a delivery that turns out to be a duplicate, or whose claim another invocation holds, changes nothing.
+    const [claiming, observed] = await Promise.allSettled([
+      deps.ledger.claim(event.id, deps.now()),
+      deps.ledger.observe(scopeKey(object.id), event.eventTime, object.change, event.id),
+    ]);
+    if (claiming.status === 'rejected') throw claiming.reason;
+    const claim = claiming.value;
     if (!claim.claimed) {
       return finish(claim.because === 'completed' ? decided('duplicate', `event ${event.id} was already processed`, { object }) : decided('in-progress', `event ${event.id} is being processed by another invocation`, { object }));
     }
     claimed = true;
-    const result = await decideClaimed(event, object, deps);
+    if (observed.status === 'rejected') throw observed.reason;
+    const result = observed.value.stale ? decided('stale', `a later event about ${object.id} was already processed`, { object }) : await decideClaimed(event, object, deps);
     await deps.ledger.complete(event.id, result.status, deps.now());
-    return finish(result);
+    return { ...finish(result), ...(claim.attempt !== undefined ? { attempt: claim.attempt } : {}) };
   } catch (error) {
     // Best effort: if the ledger itself failed, the claim lapses after its lease and a redelivery is processed then.
     if (claimed) await deps.ledger.release(event.id, messageOf(error), deps.now()).catch(() => undefined);
@@ -118,10 +129,8 @@ export async function processEvent(event: ArmEvent, deps: EventDeps): Promise<Ev
   }
 }
 
+/** A claimed event that is the latest about its object: the bot's own action, or the object re-read and judged. */
 async function decideClaimed(event: ArmEvent, object: JudgeableObject, deps: EventDeps): Promise<Decided> {
-  if ((await deps.ledger.observe(scopeKey(object.id), event.eventTime, object.change, event.id)).stale) {
-    return decided('stale', `a later event about ${object.id} was already processed`, { object });
-  }
   if (event.callerPrincipalId !== null && event.callerPrincipalId === deps.botPrincipalId.toLowerCase()) {
     // The bot's own remediation coming back as an event: a delete still resolves what it fixed.
     const resolves = object.change === 'delete' ? { resolvedObjectIds: [object.id], resolvedForRules: [...rulesResolvedWhenGone(object.kind)] } : {};

@@ -7,6 +7,8 @@ import { RemediationBudget } from '../actions/remediate/budget.ts';
 import { remediateRoleAssignment } from '../actions/remediate/role-assignment.ts';
 import { remediateGraphAppRole } from '../actions/remediate/graph-app-role.ts';
 import { remediateUnattachedIdentity } from '../actions/remediate/unattached-identity.ts';
+import { reconcileInterruptedActions, type EarlierAttempts, type ReconciledAction } from '../actions/remediate/reconcile.ts';
+import type { AlertItem } from '../actions/notify/alert.ts';
 import type { RemediationContext } from '../actions/remediate/context.ts';
 import { reportTrippedBreaker } from './circuit-breaker.ts';
 import type { Runtime } from './runtime.ts';
@@ -26,6 +28,11 @@ export interface RunIdentity {
   kind: 'sweep' | 'event-batch';
   /** Shared by every call of one run (the events of one delivery); a new one per call when absent. */
   budget?: RemediationBudget;
+  /**
+   * Which delivery of this work it is (the queue message's dequeue count, the event's claim attempt); above 1, an
+   * earlier attempt did not finish, and what it left undone is completed first. 1 when absent.
+   */
+  attempt?: number;
 }
 
 export interface RecordedRun {
@@ -35,6 +42,8 @@ export interface RecordedRun {
   tickets: TicketOutcome[];
   /** The circuit breaker stopped remediations in this run. */
   breakerTripped: boolean;
+  /** Remediations an earlier attempt of this work left without an outcome, and the outcome they were given. */
+  reconciled: ReconciledAction[];
 }
 
 /**
@@ -43,6 +52,10 @@ export interface RecordedRun {
  * remediation, within the run's budget; a tripped breaker is audited and alerted), then alerts for what is new,
  * then tickets (opened, updated, closed for what the run resolved). Recording comes first, so a failed action never
  * loses a finding; each remediation's outcome is in the audit log and each alert's in the result.
+ *
+ * A redelivered attempt (the earlier one died: the process was killed, the host timed it out) first gives every
+ * remediation that attempt left at 'acting' its outcome (reconcile.ts), and alerts what that attempt recorded but
+ * never announced: what the run does ends up done once, whichever attempt did it.
  */
 export async function recordAndAct(runtime: Runtime, findings: readonly Finding[], coverage: RunCoverage, run: RunIdentity): Promise<RecordedRun> {
   const summary = await runtime.state.findings.upsertFromRun(findings, { ...coverage, runId: run.runId });
@@ -60,6 +73,8 @@ export async function recordAndAct(runtime: Runtime, findings: readonly Finding[
     ...(run.correlationId ? { correlationId: run.correlationId } : {}),
     now: runtime.now,
   };
+  const redelivered = (run.attempt ?? 1) > 1;
+  const earlier: EarlierAttempts = redelivered ? await reconcileInterruptedActions(context) : { reconciled: [], removed: [] };
   const outcomes: ActionOutcome[] = [];
   const refused: Finding[] = [];
   // One at a time: remediations re-read live state and must see each other's effects.
@@ -73,10 +88,31 @@ export async function recordAndAct(runtime: Runtime, findings: readonly Finding[
   const breakerAlerts = refused.length > 0 ? await reportTrippedBreaker(runtime, context, refused, run, bot.tenantId) : [];
   // People hear about a finding once, when it opens or comes back, and about what the bot did to it.
   const fresh = new Set([...summary.opened, ...summary.reopened]);
-  const alertable = findings.filter((finding) => fresh.has(finding.id) && (finding.decision.action === 'alert' || finding.decision.action === 'remediate'));
-  const alerts = alertable.length > 0 ? await runtime.alerts.dispatch(alertable.map((finding) => ({ finding })), policy.notify, { kind: run.kind, id: run.runId }) : [];
+  const alertable: AlertItem[] = findings.filter((finding) => fresh.has(finding.id) && isAlerted(finding)).map((finding) => ({ finding }));
+  if (redelivered) alertable.push(...(await unannounced(runtime, findings, summary, earlier)));
+  const alerts = alertable.length > 0 ? await runtime.alerts.dispatch(alertable, policy.notify, { kind: run.kind, id: run.runId }) : [];
   const sentAt = runtime.now();
   for (const id of new Set(alerts.filter((alert) => alert.status === 'sent').map((alert) => alert.findingId))) await runtime.state.findings.setLastNotified(id, sentAt);
   const tickets = await syncRunTickets(runtime, findings, summary);
-  return { summary, outcomes, alerts: [...breakerAlerts, ...alerts], tickets, breakerTripped: budget.tripped };
+  return { summary, outcomes, alerts: [...breakerAlerts, ...alerts], tickets, breakerTripped: budget.tripped, reconciled: earlier.reconciled };
+}
+
+const isAlerted = (finding: Finding) => finding.decision.action === 'alert' || finding.decision.action === 'remediate';
+
+/**
+ * What an earlier attempt of this work opened (so this one only refreshes it) and died before announcing: the findings
+ * of this run, and those whose removal an earlier attempt carried out, never notified since they opened.
+ */
+async function unannounced(runtime: Runtime, findings: readonly Finding[], summary: UpsertSummary, earlier: EarlierAttempts): Promise<AlertItem[]> {
+  const seen = new Map(findings.map((finding) => [finding.id, finding]));
+  const announcedNow = new Set([...summary.opened, ...summary.reopened]);
+  const items: AlertItem[] = [];
+  for (const id of new Set([...summary.refreshed, ...earlier.removed])) {
+    if (announcedNow.has(id)) continue;
+    const stored = await runtime.state.findings.get(id);
+    if (!stored || (stored.lastNotifiedAt && stored.lastNotifiedAt >= stored.openedAt)) continue;
+    const finding = seen.get(id) ?? stored.finding;
+    if (isAlerted(finding)) items.push({ finding });
+  }
+  return items;
 }

@@ -5,7 +5,8 @@ import { queryResourceGraph } from '../inventory/resource-graph.ts';
 import { SUBSCRIPTIONS_QUERY } from '../inventory/queries.ts';
 import { subscriptionRow } from '../inventory/records.ts';
 import { collect } from '../azure/graph-paging.ts';
-import { encodeScanRequest, ScanRequestSchema, type ScanRequest } from './scan-request.ts';
+import { scrubSecrets } from '../azure/errors.ts';
+import { encodeScanRequest, scanBatchId, ScanRequestSchema, type ScanRequest } from './scan-request.ts';
 import { recordAndAct, type RecordedRun } from './record-and-act.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -41,15 +42,21 @@ export function parseScanRequest(message: unknown): ScanRequestParse {
   return parsed.success ? { ok: true, request: parsed.data } : { ok: false, reason: parsed.error.issues.map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`).join('; ') };
 }
 
-/** The queue's half: one batch of subscriptions swept, recorded, acted on, and the sweep noted for the health check. */
-export async function scanBatch(runtime: Runtime, request: ScanRequest): Promise<RecordedRun & { findings: number; gaps: number }> {
+/**
+ * The queue's half: one batch of subscriptions swept, recorded, acted on, and the sweep noted for the health check.
+ * `attempt` is the message's dequeue count: a redelivered message completes what its earlier attempt left undone.
+ */
+export async function scanBatch(runtime: Runtime, request: ScanRequest, options: { attempt?: number } = {}): Promise<RecordedRun & { findings: number; gaps: number }> {
   const startedAt = runtime.now();
-  const result = await runSweep(runtime.clients, runtime.policy, { subscriptions: request.subscriptions, asOf: startedAt });
+  const result = await runSweep(runtime.clients, runtime.policy, { subscriptions: request.subscriptions, asOf: startedAt }).catch(async (error: unknown) => {
+    await recordFailedSweep(runtime, request, startedAt, error);
+    throw error;
+  });
   const recorded = await recordAndAct(
     runtime,
     result.findings,
     { source: 'sweep', scope: request.subscriptions.map(coverage.subscription), at: startedAt },
-    { runId: request.runId, kind: 'sweep' },
+    { runId: request.runId, correlationId: scanBatchId(request), kind: 'sweep', ...(options.attempt ? { attempt: options.attempt } : {}) },
   );
   const gaps = result.report.gaps.length;
   for (const subscriptionId of request.subscriptions) {
@@ -63,4 +70,20 @@ export async function scanBatch(runtime: Runtime, request: ScanRequest): Promise
     });
   }
   return { ...recorded, findings: result.findings.length, gaps };
+}
+
+/**
+ * A sweep that could not run at all (no token, say) is on record as failed for the health check, with its reason
+ * (scrubbed of secrets), before the error goes back to the host for a retry. When storage is what failed, this
+ * record fails too: the original error is what the host gets.
+ */
+async function recordFailedSweep(runtime: Runtime, request: ScanRequest, startedAt: Date, error: unknown): Promise<void> {
+  const reason = scrubSecrets(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+  try {
+    for (const subscriptionId of request.subscriptions) {
+      await runtime.state.runs.recordSweep({ scope: subscriptionId, runId: request.runId, startedAt, finishedAt: runtime.now(), outcome: 'failed', summary: { error: reason.slice(0, 1000) } });
+    }
+  } catch {
+    // Storage is down too: the host's retry covers both.
+  }
 }

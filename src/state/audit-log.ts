@@ -44,6 +44,8 @@ export interface AuditRecordInput {
   requestIds: string[];
   correlationId?: string;
   runId: string;
+  /** The id of the 'acting' record an earlier, interrupted attempt left without an outcome, which this record gives. */
+  reconciles?: string;
 }
 
 export interface AuditRecord extends AuditRecordInput {
@@ -123,6 +125,7 @@ function toProperties(record: AuditRecord, table: string): EntityProperties {
     requestIds: JSON.stringify(record.requestIds),
     ...optional('correlationId', record.correlationId),
     runId: record.runId,
+    ...optional('reconciles', record.reconciles),
     ...priorState,
   };
 }
@@ -143,6 +146,7 @@ const entitySchema = z.object({
   requestIds: jsonString(z.array(z.string())),
   correlationId: z.string().optional(),
   runId: z.string(),
+  reconciles: z.string().optional(),
   priorState: jsonString(z.unknown()).optional(),
 });
 

@@ -135,3 +135,28 @@ async function assertNoFindingLost(harness: FaultHarness): Promise<void> {
     assert.ok(await harness.runtime.state.findings.get(finding.id), `the finding ${finding.id} was lost and no sweep of its scope reported a gap`);
   }
 }
+
+/**
+ * Audit log complete: every 'acting' record has its outcome (a remediation's own, or one a later attempt gave it when
+ * the process died in between), as src/actions/remediate/reconcile.ts tells them apart.
+ */
+export async function assertEveryActionHasOutcome(harness: FaultHarness): Promise<void> {
+  const { openActions } = await import('../../src/actions/remediate/reconcile.ts');
+  const open = openActions(await harness.runtime.state.audit.list());
+  assert.deepEqual(open.map((record) => `${record.id} ${record.action} ${record.target}`), [], 'every action the bot started has its outcome on record');
+}
+
+/**
+ * Nothing announced twice and nothing owed left unannounced: every finding of the fault-free sweep that the policy
+ * alerts (an enforced alert or remediation, not exempted), and each of `alsoOwed`, was sent exactly once on each
+ * configured channel, over all the runs and attempts the scenario made.
+ */
+export function assertAlertedOnce(harness: FaultHarness, observed: Observations, alsoOwed: readonly string[] = []): void {
+  const { notify } = harness.runtime.policy.policy;
+  const channels = [...(notify.teams ? ['teams'] : []), ...(notify.email ? ['email'] : [])];
+  const owed = harness.faultFree.filter((finding) => ['alert', 'remediate'].includes(finding.decision.action) && !finding.decision.dryRun && !finding.decision.exemption);
+  const sent = observed.alerts.filter(({ outcome }) => outcome.status === 'sent').map(({ outcome }) => `${outcome.findingId} ${outcome.channel}`);
+  for (const id of [...owed.map((finding) => finding.id), ...alsoOwed]) {
+    for (const channel of channels) assert.equal(sent.filter((key) => key === `${id} ${channel}`).length, 1, `${id} was alerted once on ${channel}`);
+  }
+}

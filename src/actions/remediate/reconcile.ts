@@ -1,0 +1,148 @@
+import { AppRoleAssignments } from '../../azure/app-role-assignments.ts';
+import { isNotFound } from '../../azure/errors.ts';
+import { ManagedIdentities } from '../../azure/managed-identities.ts';
+import type { RequestIdSink } from '../../azure/request-ids.ts';
+import { RoleAssignments } from '../../azure/role-assignments.ts';
+import type { AzureClients } from '../../azure/clients.ts';
+import type { AuditRecord } from '../../state/audit-log.ts';
+import type { RemediationContext } from './context.ts';
+import { DELETE_GRAPH_APP_ROLE } from './graph-app-role.ts';
+import { DELETE_USER_ASSIGNED_IDENTITY } from './unattached-identity.ts';
+
+/** What a later attempt found an interrupted remediation to have done. */
+export interface ReconciledAction {
+  /** The 'acting' record that had no outcome. */
+  actingId: string;
+  findingId: string | undefined;
+  /** `deleted` / `downscoped`: the change had taken effect; `interrupted`: it had not, the target is as it was. */
+  outcome: 'deleted' | 'downscoped' | 'interrupted';
+  auditId: string;
+}
+
+/** What the earlier attempts of one piece of work left behind, once their interrupted actions have their outcome. */
+export interface EarlierAttempts {
+  reconciled: ReconciledAction[];
+  /** The findings whose removal the earlier attempts carried out (those just reconciled included). */
+  removed: string[];
+}
+
+/** Whether the target of an interrupted action is still in place, read live. */
+type Probe = (acting: AuditRecord, clients: AzureClients, collect: RequestIdSink) => Promise<'present' | 'gone'>;
+
+const probeRoleAssignment: Probe = async (acting, clients, collect) => {
+  try {
+    await new RoleAssignments(clients).get(acting.target, collect);
+    return 'present';
+  } catch (error) {
+    if (isNotFound(error)) return 'gone';
+    throw error;
+  }
+};
+
+const probeAppRole: Probe = async (acting, clients, collect) => {
+  const [, principalId, assignmentId] = /^\/servicePrincipals\/([^/]+)\/appRoleAssignments\/([^/]+)$/.exec(acting.target) ?? [];
+  if (!principalId || !assignmentId) throw new Error(`the target ${acting.target} of audit record ${acting.id} is not an app-role assignment path`);
+  try {
+    const grants = await new AppRoleAssignments(clients).listOf(principalId, collect);
+    return grants.some((grant) => grant.id === assignmentId) ? 'present' : 'gone';
+  } catch (error) {
+    // The service principal is gone, and its grants with it.
+    if (isNotFound(error)) return 'gone';
+    throw error;
+  }
+};
+
+const probeIdentity: Probe = async (acting, clients, collect) => {
+  try {
+    const live = await new ManagedIdentities(clients).getUserAssigned(acting.target, collect);
+    // The same name with another principal is an identity created again after the delete.
+    const prior = (acting.priorState as { principalId?: string } | undefined)?.principalId;
+    return prior && live.principalId.toLowerCase() !== prior.toLowerCase() ? 'gone' : 'present';
+  } catch (error) {
+    if (isNotFound(error)) return 'gone';
+    throw error;
+  }
+};
+
+const PROBES: Readonly<Record<string, Probe>> = {
+  'delete-role-assignment': probeRoleAssignment,
+  'downscope-role-assignment': probeRoleAssignment,
+  [DELETE_GRAPH_APP_ROLE]: probeAppRole,
+  [DELETE_USER_ASSIGNED_IDENTITY]: probeIdentity,
+};
+
+/** The writer tag at the end of an audit id: which process (audit log instance) wrote the record. */
+const writerOf = (record: AuditRecord) => record.id.slice(record.id.lastIndexOf('-') + 1);
+const subjectOf = (record: AuditRecord) => `${record.findingId ?? ''}\u0000${record.target.toLowerCase()}\u0000${writerOf(record)}`;
+const CLOSING_KINDS: ReadonlySet<AuditRecord['kind']> = new Set(['action', 'action-failed', 'skipped']);
+
+/**
+ * The 'acting' records among `records` (time order) that nothing gave an outcome: a remediation's own outcome is
+ * written by the process that wrote its 'acting' record, right after it, for the same finding and target; a
+ * reconciliation names the record it closes.
+ */
+export function openActions(records: readonly AuditRecord[]): AuditRecord[] {
+  const open = new Map<string, AuditRecord>();
+  for (const record of records) {
+    if (record.kind === 'decision' && record.outcome === 'acting') {
+      open.set(record.id, record);
+    } else if (record.reconciles) {
+      open.delete(record.reconciles);
+    } else if (CLOSING_KINDS.has(record.kind)) {
+      const acting = [...open.values()].findLast((candidate) => subjectOf(candidate) === subjectOf(record));
+      if (acting) open.delete(acting.id);
+    }
+  }
+  return [...open.values()];
+}
+
+/**
+ * Gives each remediation that an earlier attempt of this same work (the run and correlation id of `ctx`) started and
+ * never finished its outcome: the process died between the 'acting' record and the record of what happened. Only a
+ * redelivery calls this: the host delivers the work again once the earlier attempt is gone, so nothing else is still
+ * acting under these ids.
+ *
+ * Each target is read live. Gone: the change took effect, and the removal is recorded as that attempt's, with the
+ * prior state it put on record (so `idwarden restore` can undo it). In place: it was stopped before its change took
+ * effect, recorded as `interrupted`; the finding is judged again by this attempt, which acts on it afresh if it
+ * still applies. A read that fails throws: the outcome is not guessed, and the host retries the work.
+ */
+export async function reconcileInterruptedActions(ctx: RemediationContext): Promise<EarlierAttempts> {
+  const records = (await ctx.audit.list({ runId: ctx.runId })).filter((record) => record.correlationId === ctx.correlationId);
+  const removed = new Set(records.filter((record) => record.kind === 'action' && record.findingId).map((record) => record.findingId!));
+  const reconciled: ReconciledAction[] = [];
+  for (const acting of openActions(records)) {
+    const probe = PROBES[acting.action ?? ''];
+    if (!probe) throw new Error(`audit record ${acting.id} is an unfinished '${acting.action}', which no reconciliation knows how to read`);
+    const requestIds: string[] = [];
+    const state = await probe(acting, ctx.clients, (id) => void requestIds.push(id));
+    const at = ctx.now();
+    const done = state === 'gone';
+    const outcome = done ? (acting.action === 'downscope-role-assignment' ? 'downscoped' : 'deleted') : 'interrupted';
+    const reason = done
+      ? `${acting.reason}: carried out by an attempt that stopped before recording it (acting record ${acting.id}); ${acting.target} was found gone at ${at.toISOString()}`
+      : `${acting.reason}: not carried out; the attempt stopped after deciding to act (acting record ${acting.id}) and ${acting.target} was found unchanged at ${at.toISOString()}`;
+    const entry = await ctx.audit.append({
+      at,
+      kind: done ? 'action' : 'action-failed',
+      ...(acting.findingId ? { findingId: acting.findingId } : {}),
+      ...(acting.ruleId ? { ruleId: acting.ruleId } : {}),
+      ...(acting.action ? { action: acting.action } : {}),
+      dryRun: false,
+      outcome,
+      reason,
+      // The action was decided under the policy of its 'acting' record.
+      policyHash: acting.policyHash,
+      actor: ctx.botPrincipalId,
+      target: acting.target,
+      ...(acting.priorState !== undefined ? { priorState: acting.priorState } : {}),
+      requestIds: [...acting.requestIds, ...requestIds],
+      ...(ctx.correlationId ? { correlationId: ctx.correlationId } : {}),
+      runId: ctx.runId,
+      reconciles: acting.id,
+    });
+    reconciled.push({ actingId: acting.id, findingId: acting.findingId, outcome, auditId: entry.id });
+    if (done && acting.findingId) removed.add(acting.findingId);
+  }
+  return { reconciled, removed: [...removed] };
+}
