@@ -12,6 +12,7 @@ import * as rows from './records.ts';
 import { readInheritedAssignments } from './inherited-assignments.ts';
 import { readCreationTimes } from './creation-times.ts';
 import { mapConcurrently } from './concurrency.ts';
+import { unreadRoleDefinitionsGap } from './unread-role-definitions.ts';
 
 export const MICROSOFT_GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
 const PAGE = 999;
@@ -87,7 +88,9 @@ export async function buildSnapshot(clients: AzureClients, options: InventoryOpt
   const [graphAssignments, inheritedAssignments, roleDefinitions, identityHolders] = await Promise.all([
     attempt('roleAssignments', [], () => collect(queryResourceGraph(clients, ROLE_ASSIGNMENTS_QUERY, scope, rows.roleAssignmentRow, 'authorizationresources.roleAssignments'))),
     attempt('roleAssignments', [], () => readInheritedAssignments(clients, subscriptions)),
-    attempt('roleDefinitions', [], () => collect(queryResourceGraph(clients, ROLE_DEFINITIONS_QUERY, scope, rows.roleDefinitionRow, 'authorizationresources.roleDefinitions'))),
+    // Always tenant-wide: a custom role lives at its first assignable scope, often a management group above the swept
+    // subscriptions, where a subscription-scoped query does not look; its assignments would be judged without it.
+    attempt('roleDefinitions', [], () => collect(queryResourceGraph(clients, ROLE_DEFINITIONS_QUERY, { tenant: true }, rows.roleDefinitionRow, 'authorizationresources.roleDefinitions'))),
     // Creation times follow as soon as the holders are known, while the role assignments still page.
     attempt('resources', [], () => collect(queryResourceGraph(clients, IDENTITY_HOLDERS_QUERY, scope, rows.identityHolderRow, 'resources.identityHolders'))).then(async (holders) => {
       const holderSubscriptions = new Set(holders.filter((h) => h.systemAssignedPrincipalId && !h.createdAt).map((h) => h.subscriptionId));
@@ -101,6 +104,10 @@ export async function buildSnapshot(clients: AzureClients, options: InventoryOpt
     }),
   ]);
   const roleAssignments = mergeById([...graphAssignments, ...inheritedAssignments]);
+  if (!gaps.some((gap) => gap.area === 'roleDefinitions')) {
+    const unread = unreadRoleDefinitionsGap(roleAssignments, roleDefinitions);
+    if (unread) gaps.push(unread);
+  }
   const userAssignedIdentities = (await userAssignedIdentitiesRead).flat();
   const [managedIdentityPrincipals, appRoleGrants, directory, lastSignIns] = await directoryRead;
   const servicePrincipalsKnown = !gaps.some((gap) => gap.area === 'servicePrincipals');
@@ -166,8 +173,13 @@ export async function resolvePrincipals(
   const directory = new Directory(clients);
   let missing: string[];
   try {
-    const resolution = await directory.resolvePrincipals(toResolve);
+    // A failed getByIds request leaves only its own batch unknown: the others' principals are judged.
+    const resolution = await directory.resolvePrincipalsByBatch(toResolve);
     for (const [id, object] of resolution.found) states[id] = { state: 'found', principal: rows.principalRecord(object) };
+    for (const batch of resolution.failed) {
+      gaps.push(gapFrom('principals', batch.error));
+      for (const id of batch.ids) states[id] = { state: 'unknown', reason: describe(batch.error) };
+    }
     missing = resolution.missing;
   } catch (error) {
     gaps.push(gapFrom('principals', error));

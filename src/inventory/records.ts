@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { IdentityHolderRecord, PrincipalKind, PrincipalRecord, RoleAssignmentRecord, RoleDefinitionRecord } from '../model/snapshot.ts';
+import { intern } from './intern.ts';
 
 /** Resource Graph and Graph rows the inventory depends on, checked and turned into snapshot records. */
 
@@ -28,10 +29,10 @@ export const roleAssignmentRow = z
     (row): RoleAssignmentRecord => ({
       id: row.id,
       name: row.name,
-      scope: row.properties.scope,
-      roleDefinitionId: row.properties.roleDefinitionId,
+      scope: intern(row.properties.scope),
+      roleDefinitionId: intern(row.properties.roleDefinitionId),
       principalId: row.properties.principalId.toLowerCase(),
-      principalType: row.properties.principalType,
+      principalType: intern(row.properties.principalType),
       condition: row.properties.condition ?? null,
       createdOn: row.properties.createdOn ?? null,
       createdBy: row.properties.createdBy ?? null,
@@ -80,9 +81,9 @@ export const identityHolderRow = z
     (row): IdentityHolderRecord => ({
       id: row.id,
       name: row.name,
-      type: row.type,
-      subscriptionId: row.subscriptionId.toLowerCase(),
-      resourceGroup: row.resourceGroup,
+      type: intern(row.type),
+      subscriptionId: intern(row.subscriptionId.toLowerCase()),
+      resourceGroup: intern(row.resourceGroup),
       systemAssignedPrincipalId: row.identity.principalId?.toLowerCase() ?? null,
       userAssignedIdentityIds: Object.keys(row.identity.userAssignedIdentities ?? {}),
       createdAt: row.systemData?.createdAt ?? null,

@@ -15,22 +15,47 @@ export interface IdentityView {
   lastSignIn: string | null | 'unknown';
 }
 
+const collator = new Intl.Collator();
+
 /** Derives the identity inventory a report carries from the snapshot the findings were judged on. */
 export function buildIdentityInventory(snapshot: Snapshot): IdentityView[] {
   const roleNames = new Map(snapshot.roleDefinitions.map((role) => [role.name.toLowerCase(), role.roleName]));
-  const roleName = (roleDefinitionId: string) => roleNames.get(roleDefinitionId.split('/').pop()!.toLowerCase()) ?? roleDefinitionId;
-  const assignmentsByPrincipal = new Map<string, Snapshot['roleAssignments']>();
-  for (const assignment of snapshot.roleAssignments) {
-    const key = assignment.principalId.toLowerCase();
-    assignmentsByPrincipal.set(key, [...(assignmentsByPrincipal.get(key) ?? []), assignment]);
-  }
+  // Assignments name a few hundred distinct role definition ids (one per role and subscription) a hundred thousand times.
+  const roleNameOf = new Map<string, string>();
+  const roleName = (roleDefinitionId: string) => {
+    let name = roleNameOf.get(roleDefinitionId);
+    if (name === undefined) roleNameOf.set(roleDefinitionId, (name = roleNames.get(roleDefinitionId.slice(roleDefinitionId.lastIndexOf('/') + 1).toLowerCase()) ?? roleDefinitionId));
+    return name;
+  };
+  // Lists grouped by principal in one pass each (a large tenant has 100,000 assignments and 25,000 identities).
+  const assignmentsByPrincipal = Map.groupBy(snapshot.roleAssignments, (assignment) => assignment.principalId.toLowerCase());
+  const grantsByPrincipal = Map.groupBy(snapshot.appRoleGrants, (grant) => grant.principalId.toLowerCase());
+  const directoryRolesByPrincipal = Map.groupBy(snapshot.directoryRoleAssignments, (role) => role.principalId.toLowerCase());
   const uamis = new Map(snapshot.userAssignedIdentities.map((identity) => [identity.id.toLowerCase(), identity]));
   const holdersByUami = new Map<string, string[]>();
   const holderBySystemPrincipal = new Map<string, Snapshot['identityHolders'][number]>();
   for (const holder of snapshot.identityHolders) {
     if (holder.systemAssignedPrincipalId) holderBySystemPrincipal.set(holder.systemAssignedPrincipalId.toLowerCase(), holder);
-    for (const uami of holder.userAssignedIdentityIds) holdersByUami.set(uami.toLowerCase(), [...(holdersByUami.get(uami.toLowerCase()) ?? []), holder.id]);
+    for (const uami of holder.userAssignedIdentityIds) {
+      const key = uami.toLowerCase();
+      const holders = holdersByUami.get(key);
+      if (holders) holders.push(holder.id);
+      else holdersByUami.set(key, [holder.id]);
+    }
   }
+
+  // What a group holds is the same for each of its members: built once per group and shared (in a large tenant, most
+  // of an inventory's entries come through groups: 570,000 of 660,000 at size L).
+  const entriesOfGroup = new Map<string, IdentityView['roleAssignments']>();
+  const groupEntries = (groupId: string) => {
+    let entries = entriesOfGroup.get(groupId);
+    if (!entries) {
+      const via = { groupId };
+      entries = (assignmentsByPrincipal.get(groupId.toLowerCase()) ?? []).map((a) => ({ scope: a.scope, roleName: roleName(a.roleDefinitionId), via }));
+      entriesOfGroup.set(groupId, entries);
+    }
+    return entries;
+  };
 
   return snapshot.managedIdentityPrincipals
     .map((principal): IdentityView => {
@@ -39,9 +64,7 @@ export function buildIdentityInventory(snapshot: Snapshot): IdentityView[] {
       const uami = resourceId ? uamis.get(resourceId.toLowerCase()) : undefined;
       const holder = holderBySystemPrincipal.get(key);
       const direct = (assignmentsByPrincipal.get(key) ?? []).map((a) => ({ scope: a.scope, roleName: roleName(a.roleDefinitionId), via: 'direct' as const }));
-      const viaGroups = (snapshot.memberOf[key] ?? []).flatMap((groupId) =>
-        (assignmentsByPrincipal.get(groupId.toLowerCase()) ?? []).map((a) => ({ scope: a.scope, roleName: roleName(a.roleDefinitionId), via: { groupId } })),
-      );
+      const viaGroups = (snapshot.memberOf[key] ?? []).flatMap(groupEntries);
       const lastSignIn = snapshot.lastSignIns === null ? 'unknown' : principal.appId ? (snapshot.lastSignIns[principal.appId.toLowerCase()] ?? null) : null;
       return {
         principalId: principal.id,
@@ -50,11 +73,12 @@ export function buildIdentityInventory(snapshot: Snapshot): IdentityView[] {
         resourceId,
         attachedTo: uami ? (holdersByUami.get(uami.id.toLowerCase()) ?? []) : holder ? [holder.id] : [],
         roleAssignments: [...direct, ...viaGroups],
-        graphAppRoles: snapshot.appRoleGrants.filter((g) => g.principalId.toLowerCase() === key).map((g) => g.permission ?? g.appRoleId),
-        directoryRoles: snapshot.directoryRoleAssignments.filter((d) => d.principalId.toLowerCase() === key).map((d) => d.roleDisplayName),
+        graphAppRoles: (grantsByPrincipal.get(key) ?? []).map((g) => g.permission ?? g.appRoleId),
+        directoryRoles: (directoryRolesByPrincipal.get(key) ?? []).map((d) => d.roleDisplayName),
         createdAt: uami?.createdAt ?? holder?.createdAt ?? null,
         lastSignIn,
       };
     })
-    .sort((a, b) => (a.displayName ?? a.principalId).localeCompare(b.displayName ?? b.principalId));
+    // One collator instead of localeCompare's per call (the same order): 25,000 identities sort in a fraction of the time.
+    .sort((a, b) => collator.compare(a.displayName ?? a.principalId, b.displayName ?? b.principalId));
 }
