@@ -45,3 +45,39 @@ export class RoleDefinitions {
     return parseResponse(roleDefinitionSchema, await callAzure(context, () => client.roleDefinitions.getById(roleDefinitionId)), context);
   }
 }
+
+/**
+ * Built-in role definitions for a few minutes, so that a burst of events about assignments of the same roles reads
+ * each role once (concurrent reads of one role share the request). Built-in roles change only when Microsoft ships a
+ * new version of one; a custom role is never kept (its author may have just changed it), nor is a failed read.
+ */
+export class BuiltInRoleCache {
+  private readonly kept = new Map<string, { role: Promise<RoleDefinitionRecord>; until: number }>();
+
+  constructor(
+    private readonly roleDefinitions: RoleDefinitions,
+    private readonly ttlMs = 5 * 60_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** As RoleDefinitions.getById. */
+  getById(roleDefinitionId: string): Promise<RoleDefinitionRecord> {
+    // Built-in roles have one GUID whatever the subscription prefix the assignment names them with.
+    const key = roleDefinitionId.split('/').pop()!.toLowerCase();
+    const entry = this.kept.get(key);
+    if (entry && entry.until > this.now()) return entry.role;
+    const role = this.roleDefinitions.getById(roleDefinitionId);
+    this.kept.set(key, { role, until: this.now() + this.ttlMs });
+    role.then(
+      (read) => {
+        if (read.roleType !== 'BuiltInRole') this.forget(key, role);
+      },
+      () => this.forget(key, role),
+    );
+    return role;
+  }
+
+  private forget(key: string, role: Promise<RoleDefinitionRecord>): void {
+    if (this.kept.get(key)?.role === role) this.kept.delete(key);
+  }
+}

@@ -2,7 +2,7 @@ import type { AzureClients } from '../azure/clients.ts';
 import { isNotFound } from '../azure/errors.ts';
 import { ManagedIdentities } from '../azure/managed-identities.ts';
 import { RoleAssignments } from '../azure/role-assignments.ts';
-import { RoleDefinitions } from '../azure/role-definitions.ts';
+import { BuiltInRoleCache, RoleDefinitions } from '../azure/role-definitions.ts';
 import { collect } from '../azure/graph-paging.ts';
 import { gapFrom, resolvePrincipals } from '../inventory/build-snapshot.ts';
 import { SUBSCRIPTIONS_QUERY } from '../inventory/queries.ts';
@@ -53,17 +53,24 @@ export function assignmentsOfRoleQuery(roleDefinitionGuid: string): string {
 | project id, name, properties`;
 }
 
+/** One cache per set of clients, so it lives as long as the process's runtime and spans its events. */
+const builtInRoles = new WeakMap<AzureClients, BuiltInRoleCache>();
+
 const emptyFacts = (): FocusedFacts => ({ roleAssignments: [], roleDefinitions: [], principals: {}, userAssignedIdentities: [], identityHolders: [], subscriptions: [], failures: [] });
 
 export class LiveReader {
   private readonly roleAssignments: RoleAssignments;
   private readonly roleDefinitions: RoleDefinitions;
+  private readonly builtInRoles: BuiltInRoleCache;
   private readonly managedIdentities: ManagedIdentities;
 
   constructor(private readonly clients: AzureClients) {
     this.roleAssignments = new RoleAssignments(clients);
     this.roleDefinitions = new RoleDefinitions(clients);
     this.managedIdentities = new ManagedIdentities(clients);
+    let cache = builtInRoles.get(clients);
+    if (!cache) builtInRoles.set(clients, (cache = new BuiltInRoleCache(this.roleDefinitions)));
+    this.builtInRoles = cache;
   }
 
   /** Reads the object and what the event path's rules need around it. */
@@ -86,14 +93,17 @@ export class LiveReader {
     }
   }
 
-  /** The assignment (404: gone), its role definition, and its principal's directory state. */
+  /**
+   * The assignment (404: gone), its role definition (a built-in one from the cache: see BuiltInRoleCache), and its
+   * principal's directory state.
+   */
   private async readRoleAssignment(id: string): Promise<LiveRead> {
     const assignment = await orGone(() => this.roleAssignments.get(id));
     if (!assignment) return { state: 'gone', reason: `role assignment ${id} no longer exists` };
     const facts = emptyFacts();
     facts.roleAssignments.push(assignment);
     await Promise.all([
-      attempt(facts, 'roleDefinitions', async () => void facts.roleDefinitions.push(await this.roleDefinitions.getById(assignment.roleDefinitionId))),
+      attempt(facts, 'roleDefinitions', async () => void facts.roleDefinitions.push(await this.builtInRoles.getById(assignment.roleDefinitionId))),
       this.readPrincipals(facts, [assignment.principalId]),
     ]);
     return { state: 'present', facts };

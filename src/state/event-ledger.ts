@@ -55,35 +55,68 @@ const ROW = '';
 export function createEventLedger(claims: StateTable, objects: StateTable, options: { leaseMs?: number } = {}): EventLedger {
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const readClaim = (entity: StoredEntity, operation: string) => parseStored(claimSchema, entity, { table: claims.name, operation });
+  /**
+   * The claims this process holds, as it wrote them: completing or releasing one is then a single write conditional
+   * on that ETag (a claim taken over after its lease fails the condition and is read afresh).
+   */
+  const held = new Map<string, StoredEntity>();
+  const heldClaim = (eventId: string): { expected?: StoredEntity } => {
+    const entity = held.get(eventId);
+    held.delete(eventId);
+    return entity ? { expected: entity } : {};
+  };
 
   return {
-    claim: (eventId, at) =>
-      claims.mutate('claim', tableKey(eventId), ROW, (entity): Mutation<Claim> => {
-        const taken = { eventId, state: 'claimed', claimedAt: at } as const;
-        if (!entity) return { result: { claimed: true, attempt: 1 }, write: { ...taken, attempts: 1 } };
-        const current = readClaim(entity, 'claim');
-        if (current.state === 'completed') return { result: { claimed: false, because: 'completed', since: current.completedAt ?? current.claimedAt } };
-        if (current.state === 'claimed' && at.getTime() < current.claimedAt.getTime() + leaseMs) {
-          return { result: { claimed: false, because: 'in-progress', since: current.claimedAt } };
-        }
-        const attempt = current.attempts + 1;
-        return { result: { claimed: true, attempt }, write: { ...taken, attempts: attempt } };
-      }),
+    async claim(eventId, at) {
+      // Most event ids are new: try the insert first, and read only when the claim exists already.
+      const { result, entity } = await claims.mutateEntity(
+        'claim',
+        tableKey(eventId),
+        ROW,
+        (entity): Mutation<Claim> => {
+          const taken = { eventId, state: 'claimed', claimedAt: at } as const;
+          if (!entity) return { result: { claimed: true, attempt: 1 }, write: { ...taken, attempts: 1 } };
+          const current = readClaim(entity, 'claim');
+          if (current.state === 'completed') return { result: { claimed: false, because: 'completed', since: current.completedAt ?? current.claimedAt } };
+          if (current.state === 'claimed' && at.getTime() < current.claimedAt.getTime() + leaseMs) {
+            return { result: { claimed: false, because: 'in-progress', since: current.claimedAt } };
+          }
+          const attempt = current.attempts + 1;
+          return { result: { claimed: true, attempt }, write: { ...taken, attempts: attempt } };
+        },
+        { expected: 'absent' },
+      );
+      if (result.claimed && entity) held.set(eventId, entity);
+      return result;
+    },
 
     complete: (eventId, outcome, at) =>
-      claims.mutate('complete', tableKey(eventId), ROW, (entity): Mutation<void> => {
-        const current = entity && readClaim(entity, 'complete');
-        if (current?.state === 'completed') return { result: undefined };
-        return { result: undefined, write: { eventId, state: 'completed', claimedAt: current?.claimedAt ?? at, attempts: current?.attempts ?? 1, completedAt: at, outcome } };
-      }),
+      claims.mutate(
+        'complete',
+        tableKey(eventId),
+        ROW,
+        (entity): Mutation<void> => {
+          const current = entity && readClaim(entity, 'complete');
+          if (current?.state === 'completed') return { result: undefined };
+          return { result: undefined, write: { eventId, state: 'completed', claimedAt: current?.claimedAt ?? at, attempts: current?.attempts ?? 1, completedAt: at, outcome } };
+        },
+        heldClaim(eventId),
+      ),
 
     release: (eventId, reason, at) =>
-      claims.mutate('release', tableKey(eventId), ROW, (entity): Mutation<void> => {
-        const current = entity && readClaim(entity, 'release');
-        if (current?.state !== 'claimed') return { result: undefined };
-        return { result: undefined, write: { eventId, state: 'released', claimedAt: current.claimedAt, attempts: current.attempts, releasedAt: at, reason } };
-      }),
+      claims.mutate(
+        'release',
+        tableKey(eventId),
+        ROW,
+        (entity): Mutation<void> => {
+          const current = entity && readClaim(entity, 'release');
+          if (current?.state !== 'claimed') return { result: undefined };
+          return { result: undefined, write: { eventId, state: 'released', claimedAt: current.claimedAt, attempts: current.attempts, releasedAt: at, reason } };
+        },
+        heldClaim(eventId),
+      ),
 
+    // Most objects are new to the ledger (a role assignment's id is new with each one): insert first, read on a clash.
     observe: (objectId, eventTime, kind, eventId) =>
       objects.mutate('observe', tableKey(objectId.toLowerCase()), ROW, (entity): Mutation<Observation> => {
         const incoming: AppliedEvent = { eventTime: eventInstant(eventTime), kind, ...(eventId ? { eventId } : {}) };
@@ -95,7 +128,7 @@ export function createEventLedger(claims: StateTable, objects: StateTable, optio
           if (order === 0) return { result: { stale: false, latest } };
         }
         return { result: { stale: false, latest: incoming }, write: { objectId, ...incoming } };
-      }),
+      }, { expected: 'absent' }),
   };
 }
 

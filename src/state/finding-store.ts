@@ -5,7 +5,7 @@ import { coverageKeysOf, coverageProperty, normaliseCoverageKey, type CoverageKe
 import { StateStoreError } from './errors.ts';
 import { jsonProperties, jsonString, readJsonText } from './json-property.ts';
 import { tableKey } from './keys.ts';
-import { parseStored, type EntityProperties, type Mutation, type StateTable, type StoredEntity } from './table.ts';
+import { parseStored, type EntityProperties, type Expected, type Mutation, type StateTable, type StoredEntity } from './table.ts';
 
 /**
  * Findings across runs: when each was first and last seen, whether it is still open, its ticket and last
@@ -114,7 +114,7 @@ export function createFindingStore(table: StateTable): FindingStore {
       return updated ? { result: updated, write: toProperties(updated, table.name, operation) } : { result: current };
     });
 
-  const observe = (finding: Finding, run: RunCoverage) =>
+  const observe = (finding: Finding, run: RunCoverage, expected: Expected) =>
     table.mutate('upsertFromRun', tableKey(finding.id), ROW, (entity): Mutation<keyof UpsertSummary> => {
       if (!entity) {
         const created = seen(finding, run, undefined);
@@ -128,9 +128,9 @@ export function createFindingStore(table: StateTable): FindingStore {
       }
       const next = seen(finding, run, current);
       return { result: current.status === 'resolved' ? 'reopened' : 'refreshed', write: toProperties(next, table.name, 'upsertFromRun') };
-    });
+    }, { expected });
 
-  const resolve = (id: string, run: RunCoverage, scope: ReadonlySet<CoverageKey>) =>
+  const resolve = (id: string, stored: StoredEntity, run: RunCoverage, scope: ReadonlySet<CoverageKey>) =>
     table.mutate('upsertFromRun', tableKey(id), ROW, (entity): Mutation<boolean> => {
       if (!entity) return { result: false };
       const current = parseEntity(entity, table.name, 'upsertFromRun');
@@ -144,27 +144,30 @@ export function createFindingStore(table: StateTable): FindingStore {
         resolvedBy: { source: run.source, ...(run.runId ? { runId: run.runId } : {}) },
       };
       return { result: true, write: toProperties(resolved, table.name, 'upsertFromRun') };
-    });
+    }, { expected: stored });
 
   return {
     async upsertFromRun(findings, run) {
       const summary: UpsertSummary = { opened: [], reopened: [], refreshed: [], resolved: [], stale: [] };
       const latest = new Map(findings.map((finding) => [finding.id, finding]));
-      const outcomes = await mapConcurrently([...latest.values()], PARALLEL_WRITES, (finding) => observe(finding, run));
-      [...latest.keys()].forEach((id, index) => summary[outcomes[index] as keyof UpsertSummary].push(id));
-
+      // First the findings still open within the run's coverage, as stored: those the run saw are refreshed with one
+      // write conditional on the ETag read here, those it did not are the ones to resolve. Any other finding the run
+      // saw is most likely new: inserted, and read only when it exists after all (resolved earlier, or outside the scope).
       const scope = new Set(run.scope.map(normaliseCoverageKey));
-      const candidates = new Set<string>();
+      const covered = new Map<string, StoredEntity>();
       for (const key of scope) {
         const filter = `${coverageProperty(key)} eq true and status ne 'resolved'`;
         for (const entity of await table.query('upsertFromRun', filter)) {
           const id = entity['findingId'];
-          if (typeof id === 'string' && !latest.has(id)) candidates.add(id);
+          if (typeof id === 'string') covered.set(id, entity);
         }
       }
-      const resolvedIds = [...candidates];
-      const resolved = await mapConcurrently(resolvedIds, PARALLEL_WRITES, (id) => resolve(id, run, scope));
-      summary.resolved = resolvedIds.filter((_, index) => resolved[index]);
+      const outcomes = await mapConcurrently([...latest.values()], PARALLEL_WRITES, (finding) => observe(finding, run, covered.get(finding.id) ?? 'absent'));
+      [...latest.keys()].forEach((id, index) => summary[outcomes[index] as keyof UpsertSummary].push(id));
+
+      const candidates = [...covered].filter(([id]) => !latest.has(id));
+      const resolved = await mapConcurrently(candidates, PARALLEL_WRITES, ([id, entity]) => resolve(id, entity, run, scope));
+      summary.resolved = candidates.filter((_, index) => resolved[index]).map(([id]) => id);
       return summary;
     },
 

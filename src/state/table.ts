@@ -12,6 +12,12 @@ export interface Mutation<R> {
   write?: EntityProperties;
 }
 
+/**
+ * What the caller believes the entity is, to skip the first read: `absent` (a new key), or the entity as it read or
+ * wrote it earlier, ETag included. A wrong belief costs one refused write (409 or 412) and then a fresh read.
+ */
+export type Expected = 'absent' | StoredEntity;
+
 /** Writers racing on one entity retry with a fresh read; past this many attempts something is wrong. */
 const MAX_ATTEMPTS = 10;
 
@@ -52,11 +58,16 @@ export class StateTable {
 
   /** Inserts a new entity; false when one with these keys exists already (the insert is atomic). */
   async insert(operation: string, partitionKey: string, rowKey: string, properties: EntityProperties): Promise<boolean> {
+    return (await this.inserted(operation, partitionKey, rowKey, properties)) !== 'exists';
+  }
+
+  /** Inserts a new entity and returns it as stored (undefined when no ETag came back); `exists` when one with these keys does. */
+  private async inserted(operation: string, partitionKey: string, rowKey: string, properties: EntityProperties): Promise<StoredEntity | undefined | 'exists'> {
     try {
-      await this.call(operation, (client) => client.createEntity({ partitionKey, rowKey, ...properties }));
-      return true;
+      const { etag } = await this.call(operation, (client) => client.createEntity({ partitionKey, rowKey, ...properties }));
+      return stored(partitionKey, rowKey, properties, etag);
     } catch (error) {
-      if (error instanceof StateStoreError && error.statusCode === 409) return false;
+      if (error instanceof StateStoreError && error.statusCode === 409) return 'exists';
       throw error;
     }
   }
@@ -75,18 +86,42 @@ export class StateTable {
    * says what to write; the write is conditional on the ETag read (or is an insert), and a lost race starts over
    * with a fresh read, so concurrent writers never overwrite each other's changes.
    */
-  async mutate<R>(operation: string, partitionKey: string, rowKey: string, decide: (current: StoredEntity | undefined) => Mutation<R>): Promise<R> {
+  async mutate<R>(operation: string, partitionKey: string, rowKey: string, decide: (current: StoredEntity | undefined) => Mutation<R>, options: { expected?: Expected } = {}): Promise<R> {
+    return (await this.mutateEntity(operation, partitionKey, rowKey, decide, options)).result;
+  }
+
+  /**
+   * `mutate`, also returning the entity as it now stands (as written, with its new ETag; as read when nothing was
+   * written), so that a later mutation of it can start from `expected` instead of a read. With `expected`, the first
+   * attempt decides on that belief and writes conditionally on it; a decision to write nothing is only trusted
+   * after a real read.
+   */
+  async mutateEntity<R>(
+    operation: string,
+    partitionKey: string,
+    rowKey: string,
+    decide: (current: StoredEntity | undefined) => Mutation<R>,
+    options: { expected?: Expected } = {},
+  ): Promise<{ result: R; entity?: StoredEntity }> {
+    let belief = options.expected;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const current = await this.find(operation, partitionKey, rowKey);
+      const believed = belief !== undefined;
+      const current = belief === undefined ? await this.find(operation, partitionKey, rowKey) : belief === 'absent' ? undefined : belief;
+      belief = undefined;
       const { result, write } = decide(current);
-      if (!write) return result;
+      if (!write) {
+        if (believed) continue;
+        return current ? { result, entity: current } : { result };
+      }
       if (!current) {
-        if (await this.insert(operation, partitionKey, rowKey, write)) return result;
-        continue;
+        const entity = await this.inserted(operation, partitionKey, rowKey, write);
+        if (entity === 'exists') continue;
+        return entity ? { result, entity } : { result };
       }
       try {
-        await this.call(operation, (client) => client.updateEntity({ partitionKey, rowKey, ...write }, 'Replace', { etag: current.etag }));
-        return result;
+        const { etag } = await this.call(operation, (client) => client.updateEntity({ partitionKey, rowKey, ...write }, 'Replace', { etag: current.etag }));
+        const entity = stored(partitionKey, rowKey, write, etag);
+        return entity ? { result, entity } : { result };
       } catch (error) {
         // 412: someone wrote since our read; 404: it vanished since. Either way, read again.
         if (error instanceof StateStoreError && (error.statusCode === 412 || error.statusCode === 404)) continue;
@@ -106,6 +141,11 @@ export class StateTable {
       throw toStateStoreError(error, { table: this.name, operation });
     }
   }
+}
+
+/** An entity as this process wrote it: what a later conditional write can start from, when the service gave its ETag. */
+function stored(partitionKey: string, rowKey: string, properties: EntityProperties, etag: string | undefined): StoredEntity | undefined {
+  return etag ? { partitionKey, rowKey, ...properties, etag } : undefined;
 }
 
 /**

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { eventInstant } from '../../src/state/event-ledger.ts';
 import { useAzurite } from '../support/azurite.ts';
 import { UAMI_ID } from '../support/ids.ts';
-import { minute, openTestStore, roleAssignmentId } from '../support/state.ts';
+import { minute, openTestStore, rawTable, roleAssignmentId } from '../support/state.ts';
 
 const azurite = await useAzurite();
 
@@ -43,6 +43,20 @@ test('a released claim, or one whose holder crashed past the lease, can be claim
   );
   await events.release('evt-never-claimed', 'nothing to release', minute(6));
   assert.deepEqual(await events.claim('evt-never-claimed', minute(6)), { claimed: true, attempt: 1 });
+});
+
+test('a holder whose claim was taken over past the lease completes it without overwriting the takeover', async () => {
+  // Two processes on one store: each completes with a write conditional on the claim it wrote itself.
+  const shared = { eventLeaseMs: 5 * 60_000, tablePrefix: `takeover${process.pid}` };
+  const slow = await openTestStore(azurite, shared);
+  const other = await openTestStore(azurite, shared);
+  assert.deepEqual(await slow.events.claim('evt-slow', minute(0)), { claimed: true, attempt: 1 });
+  assert.deepEqual(await other.events.claim('evt-slow', minute(6)), { claimed: true, attempt: 2 });
+  await slow.events.complete('evt-slow', 'judged', minute(7));
+
+  assert.deepEqual(await other.events.claim('evt-slow', minute(8)), { claimed: false, because: 'completed', since: minute(7) });
+  const stored = await rawTable(azurite, slow, 'Events').listEntities().next();
+  assert.equal(stored.value?.['attempts'], 2, "the stale ETag was refused and the takeover's attempt count kept");
 });
 
 test('event ids that are not valid table keys still work', async () => {
