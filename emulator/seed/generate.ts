@@ -65,9 +65,13 @@ export interface GenerationManifest {
   };
   /** Findings each rule should produce (default parameters, managed identities only), the bot's own included. */
   expectedFindings: Record<CatalogueRule, number>;
+  /**
+   * Of those, the findings that must be reported but never remediated: assignments of a soft-deleted principal
+   * (DESIGN §4: the principal is not in the directory, yet removing its access is blocked while it is restorable).
+   */
+  remediationBlocked: Pick<Record<CatalogueRule, number>, 'orphaned-role-assignment'>;
   /** Planted near-misses that must produce no finding. */
   nearMisses: {
-    softDeletedPrincipalAssignments: number;
     conditionedDelegations: number;
     specificCustomRoles: number;
     readOnlyGraphPermissions: number;
@@ -169,8 +173,8 @@ class TenantGenerator {
   private readonly asOf = new Date(SEED_AS_OF).getTime();
   private readonly seed: Required<Omit<SeedInput, '$schema' | 'description'>> & Pick<SeedInput, 'description'>;
   private readonly expected = Object.fromEntries(CATALOGUE_RULES.map((rule) => [rule, 0])) as Record<CatalogueRule, number>;
+  private readonly remediationBlocked: GenerationManifest['remediationBlocked'] = { 'orphaned-role-assignment': 0 };
   private readonly nearMisses: GenerationManifest['nearMisses'] = {
-    softDeletedPrincipalAssignments: 0,
     conditionedDelegations: 0,
     specificCustomRoles: 0,
     readOnlyGraphPermissions: 0,
@@ -490,7 +494,7 @@ class TenantGenerator {
     this.plant(count, 'orphaned-identity-principal');
   }
 
-  /** Assignments whose principal is gone for good, and near-misses whose principal is only soft-deleted. */
+  /** Assignments whose principal is gone for good, and assignments whose principal is only soft-deleted (reported, never removed). */
   private plantOrphanedAssignments(): void {
     const orphans = share(0.02, this.options.roleAssignments);
     const types = ['ServicePrincipal', 'User', 'Group'] as const;
@@ -499,14 +503,16 @@ class TenantGenerator {
       this.assign(this.random.pick(subscription.resourceGroups), this.random.pick(UNPRIVILEGED_ROLES), { principalId: this.random.guid(), principalType: types[i % types.length]!, createdAt: this.pastTime(30, 900) });
     }
     this.plant(orphans, 'orphaned-role-assignment');
-    for (let i = 0; i < share(0.005, this.options.roleAssignments); i++) {
+    const softDeleted = share(0.005, this.options.roleAssignments);
+    for (let i = 0; i < softDeleted; i++) {
       const id = this.random.guid();
       const createdAt = this.pastTime(200, 900);
       this.seed.deletedServicePrincipals.push({ id, appId: this.random.guid(), displayName: `gen-retired-app-${pad(i)}`, servicePrincipalType: 'Application', createdAt: iso(createdAt), deletedDateTime: iso(this.pastTime(1, 25)) });
       const subscription = this.random.pick(this.subscriptions);
       this.assign(this.random.pick(subscription.dataResources), 'Storage Blob Data Reader', { principalId: id, principalType: 'ServicePrincipal', createdAt });
-      this.nearMisses.softDeletedPrincipalAssignments++;
     }
+    this.plant(softDeleted, 'orphaned-role-assignment');
+    this.remediationBlocked['orphaned-role-assignment'] += softDeleted;
   }
 
   // ---- people, groups and applications ----
@@ -640,6 +646,7 @@ class TenantGenerator {
         directoryRoleAssignments: seed.directoryRoleAssignments.length,
       },
       expectedFindings: { ...this.expected },
+      remediationBlocked: { ...this.remediationBlocked },
       nearMisses: { ...this.nearMisses },
     };
   }

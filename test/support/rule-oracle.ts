@@ -17,6 +17,8 @@ export interface ExpectedFinding {
   key: string;
   /** The principal the finding names. */
   principalId: string;
+  /** Reported, but never to be remediated (an assignment of a soft-deleted principal). */
+  remediationBlocked?: true;
 }
 
 export interface OracleParameters {
@@ -46,7 +48,7 @@ export function expectedFindings(tenant: Tenant, parameters: OracleParameters): 
   const staleBefore = asOf - (parameters.staleDays ?? 90) * 24 * HOUR;
   const graceBefore = asOf - (parameters.unattachedGraceHours ?? 24) * HOUR;
   const findings = Object.fromEntries(RULE_IDS.map((rule) => [rule, [] as ExpectedFinding[]])) as Record<RuleId, ExpectedFinding[]>;
-  const add = (rule: RuleId, key: string, principalId: string) => findings[rule].push({ key, principalId });
+  const add = (rule: RuleId, key: string, principalId: string, blocked?: { remediationBlocked: true }) => findings[rule].push({ key, principalId, ...blocked });
 
   const managedIdentities = new Map([...tenant.servicePrincipals.values()].filter((p) => p.servicePrincipalType === 'ManagedIdentity').map((p) => [p.id.toLowerCase(), p]));
   const isManagedIdentity = (principalId: string) => managedIdentities.has(principalId.toLowerCase());
@@ -78,7 +80,10 @@ export function expectedFindings(tenant: Tenant, parameters: OracleParameters): 
   for (const assignment of tenant.roleAssignments.values()) {
     const principalKey = assignment.principalId.toLowerCase();
     holdsRoles.add(principalKey);
-    if (!tenant.directoryObject(principalKey) && !tenant.deletedServicePrincipals.has(principalKey)) add('orphaned-role-assignment', assignment.id, assignment.principalId);
+    // Not in the directory: orphaned. Still in its deleted items: reported too, but restorable, so never removed.
+    if (!tenant.directoryObject(principalKey)) {
+      add('orphaned-role-assignment', assignment.id, assignment.principalId, tenant.deletedServicePrincipals.has(principalKey) ? { remediationBlocked: true } : undefined);
+    }
     if (!isManagedIdentity(principalKey)) continue;
     const role = tenant.roleDefinition(assignment.roleDefinitionName)!;
     if (isPrivilegedRole(role) && isBroad(assignment.scope)) add('privileged-role-broad-scope', assignment.id, assignment.principalId);

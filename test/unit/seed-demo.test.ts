@@ -62,11 +62,17 @@ test('demo.md has a row for every rule, and every object it names is in the seed
 for (const rule of RULE_IDS) {
   test(`${rule}: fires on exactly the planted objects and on none of the near-misses`, () => {
     const planted = plantedTable().get(rule)!;
-    const firing = new Set(findings[rule].map((finding) => label(tenant, finding.principalId)));
+    // demo.md lists a soft-deleted principal's assignment as a near-miss: reported (low), never removed.
+    const firing = new Set(findings[rule].filter((finding) => !finding.remediationBlocked).map((finding) => label(tenant, finding.principalId)));
     assert.deepEqual([...firing].sort(), [...planted.fires].sort());
     for (const nearMiss of planted.nearMisses) assert.ok(!firing.has(nearMiss), `${nearMiss} must not fire ${rule}`);
   });
 }
+
+test("orphaned-role-assignment reports legacy-etl's assignment (soft-deleted, restorable) with remediation blocked, and blocks nothing else", () => {
+  const blocked = findings['orphaned-role-assignment'].filter((finding) => finding.remediationBlocked).map((finding) => label(tenant, finding.principalId));
+  assert.deepEqual(blocked, ['legacy-etl']);
+});
 
 test('the bot holds exactly its read permissions plus RBAC Administrator at the top management group', () => {
   const bot = tenant.bot.principalId.toLowerCase();

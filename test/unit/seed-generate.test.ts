@@ -17,6 +17,8 @@ function checkAgainstOracle(generated: GeneratedTenant, tenant: Tenant): void {
   const findings = expectedFindings(tenant, { asOf: new Date(generated.manifest.asOf) });
   const counted = Object.fromEntries(RULE_IDS.map((rule) => [rule, findings[rule].length]));
   assert.deepEqual(counted, generated.manifest.expectedFindings);
+  const blocked = findings['orphaned-role-assignment'].filter((finding) => finding.remediationBlocked).length;
+  assert.deepEqual({ 'orphaned-role-assignment': blocked }, generated.manifest.remediationBlocked);
 }
 
 test('sizes S, M and L, and --scale N as N times S', () => {
