@@ -11,6 +11,7 @@ import { generateTenant } from '../emulator/seed/generate.ts';
 import { SeededRandom } from '../emulator/seed/random.ts';
 import type { Caller } from '../emulator/server/route.ts';
 import { parseScope } from '../emulator/state/ids.ts';
+import type { RoleAssignment } from '../emulator/state/model.ts';
 import type { Tenant } from '../emulator/state/tenant.ts';
 import { EventBurstReply, type EventBurstTimings } from './measurement.ts';
 import { notMeasuredEvents, type EventsResult } from './results.ts';
@@ -38,8 +39,9 @@ export interface EventBurst {
  * A burst of 1,000 role-assignment events (10 % duplicates) through the event path. A generated size-S tenant is
  * served with 30 ms latency and the platform limits, with Azurite for the bot's state and an enforcing policy; 900
  * write events, one per existing role assignment as if a person had just made it, and 100 of them delivered a second
- * time, in a seeded random order, go to bench/event-burst-process.ts. Duplicate actions are counted where they would
- * do harm: the same role assignment deleted twice (the emulator's log), or the same finding acted on twice.
+ * time, in a seeded random order, go to bench/event-burst-process.ts (after one untimed warm-up event, whose three
+ * calls count in the calls an event). Duplicate actions are counted where they would do harm: the same role
+ * assignment deleted twice (the emulator's log), or the same finding acted on twice.
  */
 export async function measureEventBurst(): Promise<EventBurst> {
   const missing = NEEDED.filter((url) => !existsSync(url));
@@ -52,8 +54,10 @@ export async function measureEventBurst(): Promise<EventBurst> {
     writeFileSync(policyFile, POLICY);
     const person = seed.users![0]!.id!;
     const { claims } = emulator.core.tokens.mint({ principalId: person, tenantId: seed.tenantId, audience: 'https://management.azure.com', kind: 'user' });
-    const events = writeEvents(emulator.core.tenant, { principalId: person, appId: undefined, kind: 'user', claims });
+    const caller: Caller = { principalId: person, appId: undefined, kind: 'user', claims };
+    const events = writeEvents(emulator.core.tenant, caller);
     const deliveries = shuffled([...events, ...events.filter((_, index) => index % 9 === 0).slice(0, DUPLICATES)], new SeededRandom(3));
+    const warmUp = warmUpEvent(emulator.core.tenant, caller, new Set(events.map((event) => event.subject.toLowerCase())));
     const env = {
       ...process.env,
       ...emulator.env,
@@ -63,7 +67,7 @@ export async function measureEventBurst(): Promise<EventBurst> {
     };
     emulator.core.requests.reset();
     emulator.core.throttling.enable();
-    const timings = await runBurstProcess(deliveries, env);
+    const timings = await runBurstProcess(deliveries, warmUp, env);
 
     const deletes = new Map<string, number>();
     for (const entry of emulator.core.requests.recent()) {
@@ -82,6 +86,8 @@ export async function measureEventBurst(): Promise<EventBurst> {
         perSecond: round(deliveries.length / timings.wallSeconds, 1),
         p50Ms: round(timings.p50Ms, 1),
         p99Ms: round(timings.p99Ms, 1),
+        p50BeyondLatencyMs: round(timings.p50BeyondLatencyMs, 1),
+        p99BeyondLatencyMs: round(timings.p99BeyondLatencyMs, 1),
         duplicateActions: deletedTwice + timings.repeatedActions,
         ...(undecided > 0 ? { notMeasured: `${undecided} events were still undecided after the last redelivery` } : {}),
       },
@@ -95,7 +101,7 @@ export async function measureEventBurst(): Promise<EventBurst> {
   }
 }
 
-function runBurstProcess(deliveries: EventGridEvent[], env: NodeJS.ProcessEnv): Promise<EventBurstTimings> {
+function runBurstProcess(deliveries: EventGridEvent[], warmUp: EventGridEvent, env: NodeJS.ProcessEnv): Promise<EventBurstTimings> {
   return new Promise((resolve, reject) => {
     const child = fork(new URL('./event-burst-process.ts', import.meta.url), [], { execArgv: ['--import', 'tsx'], env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     const timer = setTimeout(() => {
@@ -112,7 +118,7 @@ function runBurstProcess(deliveries: EventGridEvent[], env: NodeJS.ProcessEnv): 
       clearTimeout(timer);
       reject(new Error(`the event burst exited (${signal ?? code}) without a result`));
     });
-    child.send({ deliveries });
+    child.send({ deliveries, warmUp, latencyMs: LATENCY_MS });
   });
 }
 
@@ -121,29 +127,48 @@ function writeEvents(tenant: Tenant, caller: Caller): EventGridEvent[] {
   const events: EventGridEvent[] = [];
   for (const assignment of tenant.roleAssignments.values()) {
     if (events.length === UNIQUE_EVENTS) break;
-    const parsed = parseScope(assignment.scope);
-    if (!parsed?.subscriptionId) continue;
-    const event = eventFromOperation(
-      {
-        kind: 'write',
-        resourceId: assignment.id,
-        operationName: 'Microsoft.Authorization/roleAssignments/write',
-        resourceProvider: 'Microsoft.Authorization',
-        subscriptionId: parsed.subscriptionId,
-        resourceGroup: parsed.resourceGroup,
-        caller,
-        authorization: authorize(tenant, caller.principalId, 'Microsoft.Authorization/roleAssignments/write', assignment.scope),
-        httpMethod: 'PUT',
-        url: `https://management.azure.com${assignment.id}?api-version=2022-04-01`,
-        correlationId: randomUUID(),
-        clientRequestId: randomUUID(),
-        at: new Date(),
-      },
-      tenant,
-    );
+    const event = writeEvent(tenant, caller, assignment);
     if (event) events.push(event);
   }
   return events;
+}
+
+/**
+ * The event the bot handles before the burst, untimed: the burst is measured on a running instance, one that has
+ * already handled an event (its SDKs loaded, its tokens fetched), as the runtime is built before the clock starts.
+ * A Reader assignment of a principal that exists, outside the burst: judged, acted on never.
+ */
+function warmUpEvent(tenant: Tenant, caller: Caller, inBurst: ReadonlySet<string>): EventGridEvent {
+  for (const assignment of tenant.roleAssignments.values()) {
+    if (inBurst.has(assignment.id.toLowerCase()) || tenant.roleDefinition(assignment.roleDefinitionName)?.roleName !== 'Reader') continue;
+    if (!tenant.directoryObject(assignment.principalId)) continue;
+    const event = writeEvent(tenant, caller, assignment);
+    if (event) return event;
+  }
+  throw new Error('the generated tenant has no Reader assignment outside the burst to warm up with');
+}
+
+function writeEvent(tenant: Tenant, caller: Caller, assignment: RoleAssignment): EventGridEvent | undefined {
+  const parsed = parseScope(assignment.scope);
+  if (!parsed?.subscriptionId) return undefined;
+  return eventFromOperation(
+    {
+      kind: 'write',
+      resourceId: assignment.id,
+      operationName: 'Microsoft.Authorization/roleAssignments/write',
+      resourceProvider: 'Microsoft.Authorization',
+      subscriptionId: parsed.subscriptionId,
+      resourceGroup: parsed.resourceGroup,
+      caller,
+      authorization: authorize(tenant, caller.principalId, 'Microsoft.Authorization/roleAssignments/write', assignment.scope),
+      httpMethod: 'PUT',
+      url: `https://management.azure.com${assignment.id}?api-version=2022-04-01`,
+      correlationId: randomUUID(),
+      clientRequestId: randomUUID(),
+      at: new Date(),
+    },
+    tenant,
+  );
 }
 
 /** Fisher-Yates with a seeded source: the same order every run, the duplicates spread through the burst. */

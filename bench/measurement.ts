@@ -10,6 +10,8 @@ export const SweepMeasurement = z.object({
   peakRssMb: z.number(),
   findings: z.number().nullable(),
   findingsByRule: z.record(z.string(), z.number()),
+  /** Findings whose evidence says remediation is blocked (`remediationBlocked`), by rule. */
+  remediationBlockedByRule: z.record(z.string(), z.number()),
   /** What the sweep read, to see that both sweeps covered the same tenant. */
   read: z.record(z.string(), z.number()),
   gaps: z.array(z.string()),
@@ -20,7 +22,8 @@ export const SweepReply = z.union([z.object({ ok: z.literal(true), measurement: 
 export type SweepReply = z.infer<typeof SweepReply>;
 
 /** The deliveries bench/events.ts hands to bench/event-burst-process.ts (Event Grid events, checked there by the bot). */
-export const EventBurstRequest = z.object({ deliveries: z.array(z.object({ id: z.string() }).passthrough()) });
+const EventGridDelivery = z.object({ id: z.string() }).passthrough();
+export const EventBurstRequest = z.object({ deliveries: z.array(EventGridDelivery), warmUp: EventGridDelivery, latencyMs: z.number().nonnegative() });
 
 /** What bench/event-burst-process.ts measures on the bot's side and sends back. */
 export const EventBurstTimings = z.object({
@@ -28,6 +31,12 @@ export const EventBurstTimings = z.object({
   /** From an event's first delivery to its decision. */
   p50Ms: z.number(),
   p99Ms: z.number(),
+  /** The same, less the emulator's injected latency on each event's critical path (bench/injected-latency.ts). */
+  p50BeyondLatencyMs: z.number(),
+  p99BeyondLatencyMs: z.number(),
+  /** The injected latency on an event's critical path. */
+  p50InjectedMs: z.number(),
+  p99InjectedMs: z.number(),
   /** Events decided (the others still asked to be delivered again after the last attempt). */
   decided: z.number(),
   redeliveries: z.number(),

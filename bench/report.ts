@@ -52,9 +52,9 @@ export function markdown(results: BenchResults, reports: SizeReport[], eventDeta
     '',
     results.events.notMeasured
       ? `- Event burst: not measured (${results.events.notMeasured}).`
-      : `- Event burst: ${results.events.count} deliveries (900 events, 100 of them twice), ${results.events.perSecond} a second, event to decision p50 ${results.events.p50Ms} ms, p99 ${results.events.p99Ms} ms, ${results.events.duplicateActions} duplicate actions` +
+      : `- Event burst: ${results.events.count} deliveries (900 events, 100 of them twice), ${results.events.perSecond} a second, event to decision p50 ${results.events.p50Ms} ms, p99 ${results.events.p99Ms} ms; beyond the injected latency p50 ${results.events.p50BeyondLatencyMs} ms, p99 ${results.events.p99BeyondLatencyMs} ms; ${results.events.duplicateActions} duplicate actions` +
         (eventDetails
-          ? ` (${LATENCY_MS} ms a call, ${round(eventDetails.apiCallsPerEvent, 1)} calls an event; ${eventDetails.remediations} role assignments removed, ${eventDetails.redeliveries} redeliveries asked for, ${eventDetails.throttled} 429s).`
+          ? ` (${LATENCY_MS} ms a call, ${round(eventDetails.apiCallsPerEvent, 1)} calls an event, injected latency on an event's critical path p50 ${round(eventDetails.p50InjectedMs, 1)} ms, p99 ${round(eventDetails.p99InjectedMs, 1)} ms; ${eventDetails.remediations} role assignments removed, ${eventDetails.redeliveries} redeliveries asked for, ${eventDetails.throttled} 429s).`
           : '.'),
     results.coldImport.notMeasured
       ? `- Cold import: not measured (${results.coldImport.notMeasured}).`
@@ -82,8 +82,9 @@ function targetLines(results: BenchResults): string[] {
   lines.push(`- L: wall time < ${TARGETS.wallSecondsAtL} s: ${verdict(l.wallSeconds === null ? null : l.wallSeconds < TARGETS.wallSecondsAtL)} (${cell(l.wallSeconds)} s)`);
   lines.push(`- L: peak RSS < ${TARGETS.peakRssMbAtL} MB: ${verdict(l.peakRssMb === null ? null : l.peakRssMb < TARGETS.peakRssMbAtL)} (${cell(l.peakRssMb)} MB)`);
   const { events, coldImport } = results;
+  const beyond = events.p99BeyondLatencyMs;
   lines.push(
-    `- Event burst p99 < ${TARGETS.eventP99Ms} ms beyond the injected latency (checked on the p99 with the latency in), no duplicate action: ${verdict(events.p99Ms === null ? null : events.p99Ms < TARGETS.eventP99Ms && events.duplicateActions === 0)} (${cell(events.p99Ms)} ms, ${cell(events.duplicateActions)} duplicates)`,
+    `- Event burst p99 < ${TARGETS.eventP99Ms} ms beyond the injected latency on each event's critical path, no duplicate action: ${verdict(beyond === null ? null : beyond < TARGETS.eventP99Ms && events.duplicateActions === 0)} (${cell(beyond)} ms beyond, ${cell(events.p99Ms)} ms with it; ${cell(events.duplicateActions)} duplicates)`,
   );
   lines.push(`- Cold import < ${TARGETS.coldImportMs} ms: ${verdict(coldImport.ms === null ? null : coldImport.ms < TARGETS.coldImportMs)} (${cell(coldImport.ms)} ms)`);
   return lines;
@@ -123,11 +124,21 @@ function sizeDetails(report: SizeReport): string[] {
   ];
 }
 
-/** Rules whose finding count differs from what the generator planted, e.g. ` ; orphaned-role-assignment 500 against 400`. */
+/**
+ * Rules whose finding count differs from what the generator planted, e.g. ` ; orphaned-role-assignment 500 against 400`,
+ * and rules whose findings with remediation blocked differ from the planted ones that must never be remediated.
+ */
 function plantedDifferences(run: SweepRun | undefined, manifest: SizeReport['manifest']): string {
   if (!run) return '';
-  const differing = Object.entries(manifest.expectedFindings)
-    .filter(([rule, planted]) => (run.measurement.findingsByRule[rule] ?? 0) !== planted)
-    .map(([rule, planted]) => `${rule} ${run.measurement.findingsByRule[rule] ?? 0} against ${planted}`);
-  return differing.length === 0 ? ', every rule as planted' : `; differing: ${differing.join(', ')}`;
+  const { findingsByRule, remediationBlockedByRule } = run.measurement;
+  const differing = [
+    ...Object.entries(manifest.expectedFindings)
+      .filter(([rule, planted]) => (findingsByRule[rule] ?? 0) !== planted)
+      .map(([rule, planted]) => `${rule} ${findingsByRule[rule] ?? 0} against ${planted}`),
+    ...Object.entries(manifest.remediationBlocked)
+      .filter(([rule, planted]) => (remediationBlockedByRule[rule] ?? 0) !== planted)
+      .map(([rule, planted]) => `${rule} with remediation blocked ${remediationBlockedByRule[rule] ?? 0} against ${planted}`),
+  ];
+  const blocked = Object.entries(manifest.remediationBlocked).map(([rule, planted]) => `${planted} ${rule} with remediation blocked`).join(', ');
+  return differing.length === 0 ? `, every rule as planted, ${blocked}` : `; differing: ${differing.join(', ')}`;
 }

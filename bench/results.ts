@@ -27,8 +27,12 @@ export interface SizeResult {
 export interface EventsResult {
   count: number | null;
   perSecond: number | null;
+  /** From an event's first delivery to its decision, injected latency included. */
   p50Ms: number | null;
   p99Ms: number | null;
+  /** The same less the injected latency on each event's critical path: what the target is on. */
+  p50BeyondLatencyMs: number | null;
+  p99BeyondLatencyMs: number | null;
   duplicateActions: number | null;
   notMeasured?: string;
 }
@@ -70,5 +74,14 @@ export const notMeasuredSize = (size: { roleAssignments: number; identities: num
   notMeasured: reason,
 });
 
-export const notMeasuredEvents = (reason: string): EventsResult => ({ count: null, perSecond: null, p50Ms: null, p99Ms: null, duplicateActions: null, notMeasured: reason });
+export const notMeasuredEvents = (reason: string): EventsResult => ({
+  count: null,
+  perSecond: null,
+  p50Ms: null,
+  p99Ms: null,
+  p50BeyondLatencyMs: null,
+  p99BeyondLatencyMs: null,
+  duplicateActions: null,
+  notMeasured: reason,
+});
 export const notMeasuredColdImport = (reason: string): ColdImportResult => ({ ms: null, peakRssMb: null, notMeasured: reason });

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { createAzureClients } from '../src/azure/clients.ts';
 import { loadAzureConfig } from '../src/azure/config.ts';
+import type { Finding } from '../src/model/finding.ts';
 import { parsePolicy } from '../src/policy/load.ts';
 import { runSweep } from '../src/pipeline/sweep.ts';
 import { baselineSweep } from './baseline.ts';
@@ -16,14 +17,15 @@ async function measure(mode: SweepMode, asOf: Date): Promise<SweepMeasurement> {
   const started = performance.now();
   if (mode === 'baseline') {
     const read = await baselineSweep(clients);
-    return { wallSeconds: elapsed(started), peakRssMb: peakRssMb(), findings: null, findingsByRule: {}, read: { ...read }, gaps: [] };
+    return { wallSeconds: elapsed(started), peakRssMb: peakRssMb(), findings: null, findingsByRule: {}, remediationBlockedByRule: {}, read: { ...read }, gaps: [] };
   }
   const { snapshot, findings } = await runSweep(clients, parsePolicy('version: 1\n', 'built-in default policy'), { asOf });
   return {
     wallSeconds: elapsed(started),
     peakRssMb: peakRssMb(),
     findings: findings.length,
-    findingsByRule: Object.fromEntries([...Map.groupBy(findings, (finding) => finding.ruleId)].map(([rule, found]) => [rule, found.length])),
+    findingsByRule: countByRule(findings),
+    remediationBlockedByRule: countByRule(findings.filter((finding) => finding.evidence['remediationBlocked'] !== undefined)),
     read: {
       subscriptions: snapshot.subscriptions.length,
       roleAssignments: snapshot.roleAssignments.length,
@@ -35,6 +37,7 @@ async function measure(mode: SweepMode, asOf: Date): Promise<SweepMeasurement> {
   };
 }
 
+const countByRule = (findings: readonly Finding[]) => Object.fromEntries([...Map.groupBy(findings, (finding) => finding.ruleId)].map(([rule, found]) => [rule, found.length]));
 const elapsed = (started: number) => (performance.now() - started) / 1000;
 /** ru_maxrss is in kilobytes on Linux. */
 const peakRssMb = () => process.resourceUsage().maxRSS / 1024;

@@ -11,7 +11,11 @@ import { matchRoute, type Caller, type Route } from './route.ts';
 
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
-function serviceOf(canonical: string): Service {
+/** The services whose requests wait the configured latency (`core.latencyMs`); Resource Graph is served as ARM. */
+export const DELAYED_SERVICES: ReadonlySet<Service> = new Set(['arm', 'graph']);
+
+/** Which emulated service a path belongs to (exported for the benchmarks, which subtract the latency injected into requests). */
+export function serviceOf(canonical: string): Service {
   if (/^\/_emulator(\/|$)/i.test(canonical)) return 'control';
   if (/^\/(metadata\/identity\/oauth2\/token|msi\/token)$/i.test(canonical)) return 'token';
   if (/^\/(v1\.0|beta)(\/|$)/i.test(canonical)) return 'graph';
@@ -94,7 +98,7 @@ export class EmulatorServer {
           return;
         }
       }
-      if ((req.service === 'arm' || req.service === 'graph') && this.core.latencyMs > 0) {
+      if (DELAYED_SERVICES.has(req.service) && this.core.latencyMs > 0) {
         await new Promise((resolve) => setTimeout(resolve, this.core.latencyMs));
       }
       if (!matched) throw new EmulatorHttpError(501, 'NotImplementedByEmulator', `The idwarden emulator does not implement ${req.method} ${canonical}.`);
