@@ -8,6 +8,7 @@ import { collect } from '../azure/graph-paging.ts';
 import { scrubSecrets } from '../azure/errors.ts';
 import { encodeScanRequest, scanBatchId, ScanRequestSchema, type ScanRequest } from './scan-request.ts';
 import { recordAndAct, type RecordedRun } from './record-and-act.ts';
+import { closeAbandonedActions, type BackstopResult } from '../actions/remediate/backstop.ts';
 import type { Runtime } from './runtime.ts';
 
 /**
@@ -24,6 +25,21 @@ export async function enqueueSweep(runtime: Runtime): Promise<{ runId: string; r
   }
   for (const request of requests) await runtime.scanQueue.sendMessage(encodeScanRequest(request));
   return { runId, requests };
+}
+
+/**
+ * The timer's other half: the backstop for remediations whose work is never delivered again (backstop.ts). Once per
+ * sweep, in the timer rather than in each scan: the timer fires once per schedule across all instances (the host holds
+ * a lease for it), so the audit log is read once per sweep and not by every batch in parallel; it also covers what
+ * events left behind, which no scan batch owns; and a slow or failing backstop cannot make a scan message fail, be
+ * retried and end up poisoned. Run after the scan requests are sent, so the sweep never waits on it.
+ */
+export async function closeAbandonedWork(runtime: Runtime, runId: string): Promise<BackstopResult> {
+  const bot = await runtime.bot();
+  return closeAbandonedActions(
+    { clients: runtime.clients, audit: runtime.state.audit, botPrincipalId: bot.principalId, now: runtime.now, runs: runtime.state.runs },
+    { foundBy: `the backstop of sweep ${runId}, past the Functions time limit with no attempt left to finish it` },
+  );
 }
 
 export type ScanRequestParse = { ok: true; request: ScanRequest } | { ok: false; reason: string };

@@ -9,11 +9,22 @@ import { parseStored, type EntityProperties, type StateTable, type StoredEntity 
  * object's state before, so any action can be explained and undone. There is no update and no delete here.
  *
  * Table layout: PartitionKey = the UTC day of `at` (`YYYYMMDD`), RowKey = the record id, which starts with
- * `at` to the millisecond: the service's (PartitionKey, RowKey) order is time order.
+ * `at` to the millisecond: the service's (PartitionKey, RowKey) order is time order. A reconciliation is the exception
+ * that keeps this useful: it is filed under the 'acting' record it closes, so a listing `since` an instant holds every
+ * acting record from then on together with whatever closed it.
  */
 export interface AuditLog {
   append(record: AuditRecordInput): Promise<AuditRecord>;
-  /** Records in time order (and, within one millisecond, in the order this process appended them). */
+  /**
+   * The one record that gives an 'acting' record (`reconciles`) the outcome its interrupted attempt never wrote. Its id
+   * is the acting record's with RECONCILIATION_SUFFIX, so of any number of concurrent reconcilers exactly one inserts
+   * it (`created`); the others get the record that one wrote. It sorts right after the acting record it closes.
+   */
+  appendReconciliation(record: AuditRecordInput & { reconciles: string }): Promise<{ record: AuditRecord; created: boolean }>;
+  /**
+   * Records in time order (and, within one millisecond, in the order this process appended them); a reconciliation
+   * right after the record it closes. `since` is a key-range query: only the partitions (days) from then are read.
+   */
   list(filter?: AuditFilter): Promise<AuditRecord[]>;
   get(id: string): Promise<AuditRecord | undefined>;
 }
@@ -49,18 +60,20 @@ export interface AuditRecordInput {
 }
 
 export interface AuditRecord extends AuditRecordInput {
-  /** Time-ordered and unique: `YYYYMMDDTHHmmss.sssZ-<sequence>-<writer>`. */
+  /** Time-ordered and unique: `YYYYMMDDTHHmmss.sssZ-<sequence>-<writer>`; a reconciliation's is its acting record's + RECONCILIATION_SUFFIX. */
   id: string;
 }
 
+const RECONCILIATION_SUFFIX = '-reconciliation';
+
 export interface AuditFilter {
-  /** Records at or after this instant. */
+  /** Records at or after this instant (a reconciliation counts at the instant of the acting record it closes). */
   since?: Date;
   findingId?: string;
   runId?: string;
 }
 
-const ID_PATTERN = /^(\d{8})T\d{6}\.\d{3}Z-\d{10}-[0-9a-f]{8}$/;
+const ID_PATTERN = new RegExp(String.raw`^(\d{8})T\d{6}\.\d{3}Z-\d{10}-[0-9a-f]{8}(?:${RECONCILIATION_SUFFIX})?$`);
 
 export function createAuditLog(table: StateTable): AuditLog {
   // This writer's tag keeps ids unique across processes; the sequence keeps its own records in append order.
@@ -76,6 +89,15 @@ export function createAuditLog(table: StateTable): AuditLog {
         throw new StateStoreError({ table: table.name, operation: 'append', statusCode: 409, code: 'EntityAlreadyExists', requestId: undefined }, `audit record ${record.id} exists already`);
       }
       return record;
+    },
+
+    async appendReconciliation(input) {
+      if (!ID_PATTERN.test(input.reconciles) || input.reconciles.endsWith(RECONCILIATION_SUFFIX)) throw new TypeError(`'${input.reconciles}' is not the id of an acting record`);
+      const record: AuditRecord = { ...input, id: `${input.reconciles}${RECONCILIATION_SUFFIX}` };
+      if (await table.insert('appendReconciliation', dayOf(record.id), record.id, toProperties(record, table.name))) return { record, created: true };
+      const entity = await table.find('appendReconciliation', dayOf(record.id), record.id);
+      if (!entity) throw new StateStoreError({ table: table.name, operation: 'appendReconciliation', statusCode: 404, code: 'ResourceNotFound', requestId: undefined }, `audit record ${record.id} existed and then did not`);
+      return { record: parseEntity(entity, table.name, 'appendReconciliation'), created: false };
     },
 
     async list(filter = {}) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { invocationCertainlyOverMs } from '../hosting/function-time-limit.ts';
 import { tableKey } from './keys.ts';
 import { parseStored, type Mutation, type StateTable, type StoredEntity } from './table.ts';
 
@@ -48,12 +49,14 @@ export interface Observation {
   latest: AppliedEvent;
 }
 
-/** A claim older than this whose holder never completed or released it is taken to have crashed. */
-const DEFAULT_LEASE_MS = 5 * 60_000;
 const ROW = '';
 
 export function createEventLedger(claims: StateTable, objects: StateTable, options: { leaseMs?: number } = {}): EventLedger {
-  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  /**
+   * A claim older than this whose holder never completed or released it is taken to have crashed. It outlasts the
+   * Functions time limit: a shorter lease would let a redelivery take over an event from a slow invocation still alive.
+   */
+  const leaseMs = options.leaseMs ?? invocationCertainlyOverMs();
   const readClaim = (entity: StoredEntity, operation: string) => parseStored(claimSchema, entity, { table: claims.name, operation });
   /**
    * The claims this process holds, as it wrote them: completing or releasing one is then a single write conditional

@@ -16,6 +16,10 @@ export interface RunState {
   lastSweep(scope: string): Promise<SweepRecord | undefined>;
   /** The last sweep of every scope. */
   listLastSweeps(): Promise<SweepRecord[]>;
+  /** Where the backstop (src/actions/remediate/backstop.ts) takes up the audit log: every 'acting' record before it has its outcome. */
+  backstopWatermark(): Promise<Date | undefined>;
+  /** Moves the backstop's watermark to `to`, never back: of concurrent backstops, the furthest one stands. */
+  advanceBackstopWatermark(to: Date): Promise<void>;
 }
 
 export interface SweepRecord {
@@ -30,6 +34,8 @@ export interface SweepRecord {
 }
 
 const PARTITION = 'sweep';
+/** The backstop's watermark: its own partition, so listing the sweeps never meets it. */
+const BACKSTOP = { partition: 'backstop', row: 'audit' } as const;
 
 export function createRunState(table: StateTable): RunState {
   const parse = (entity: StoredEntity, operation: string): SweepRecord => {
@@ -60,6 +66,17 @@ export function createRunState(table: StateTable): RunState {
       const entities = await table.query('listLastSweeps', `PartitionKey eq '${PARTITION}'`);
       return entities.map((entity) => parse(entity, 'listLastSweeps'));
     },
+
+    async backstopWatermark() {
+      const entity = await table.find('backstopWatermark', BACKSTOP.partition, BACKSTOP.row);
+      return entity && parseStored(watermarkSchema, entity, { table: table.name, operation: 'backstopWatermark' }).watermark;
+    },
+
+    advanceBackstopWatermark: (to) =>
+      table.mutate('advanceBackstopWatermark', BACKSTOP.partition, BACKSTOP.row, (entity): Mutation<void> => {
+        const current = entity && parseStored(watermarkSchema, entity, { table: table.name, operation: 'advanceBackstopWatermark' }).watermark;
+        return current && current >= to ? { result: undefined } : { result: undefined, write: { watermark: to } };
+      }),
   };
 }
 
@@ -71,3 +88,5 @@ const entitySchema = z.object({
   outcome: z.enum(['succeeded', 'partial', 'failed']),
   summary: jsonString(z.record(z.string(), z.unknown())),
 });
+
+const watermarkSchema = z.object({ watermark: z.date() });

@@ -69,6 +69,28 @@ export async function deliverScan(harness: FaultHarness, messageText: string, de
   return logs.map((log) => log.message);
 }
 
+/**
+ * The scan requests in the queue now, as the host will give up on them after a kill: `poison()` takes them off the
+ * queue (visible or held by a dead worker) onto the poison queue, as the host does once their dequeue count runs
+ * out. They are never delivered again.
+ */
+export async function scanRequestsToPoison(harness: FaultHarness): Promise<{ count: number; poison(): Promise<void> }> {
+  const { scanQueue, scanPoisonQueue } = harness.runtime;
+  const messages = (await scanQueue.peekMessages({ numberOfMessages: 32 })).peekedMessageItems.map((item) => item.messageText);
+  return {
+    count: messages.length,
+    async poison() {
+      await scanQueue.clearMessages();
+      for (const message of messages) await scanPoisonQueue.sendMessage(message);
+    },
+  };
+}
+
+/** The bot on another instance whose clock reads `aheadMs` past real time (the bot some minutes later), on the harness's storage. */
+export function runtimeAhead(aheadMs: number): Promise<Runtime> {
+  return createRuntime(process.env, { now: () => new Date(Date.now() + aheadMs) });
+}
+
 /** One whole sweep as the host would run it: the timer, then every queue message through the queue function. */
 export async function sweep(harness: FaultHarness): Promise<string[]> {
   const { scanQueue } = harness.runtime;

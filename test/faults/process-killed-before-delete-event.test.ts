@@ -2,13 +2,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { asHumanOwner, fireSweepTimer, OWNER_ROLE, removals, startFaultHarness, SUB_CONTOSO_PROD, UAMI_WEB_PROD } from './harness.ts';
 import { assertAlertedOnce, assertEveryActionHasOutcome, assertInvariants, observe } from './invariants.ts';
+import { invocationCertainlyOverMs } from '../../src/hosting/function-time-limit.ts';
 import { BotWorkers, killOnRequest } from '../support/bot-worker.ts';
 
 const harness = await startFaultHarness('killbeforedel');
 const observed = observe(harness);
 const workers = new BotWorkers((runId, outcomes) => observed.alerts.push(...outcomes.map((outcome) => ({ runId, outcome }))));
-/** Past the event ledger's claim lease (5 min): Event Grid's retries reach it within its schedule (10 s, 30 s, 1 min, 5 min, ...). */
-const AFTER_THE_CLAIM_LEASE_MS = 6 * 60_000;
+/**
+ * A minute past the event ledger's claim lease (the Functions time limit and its margin, 12 min with host.json's
+ * 10 min): Event Grid's retries reach it within their schedule (10 s, 30 s, 1 min, 5 min, 10 min, 30 min, ...).
+ */
+const AFTER_THE_CLAIM_LEASE_MS = invocationCertainlyOverMs() + 60_000;
 
 test('the bot process killed after its acting record and before its DELETE reached ARM: Event Grid redelivers, the interruption is on record, and the grant is down-scoped once', async () => {
   const { state } = harness.runtime;

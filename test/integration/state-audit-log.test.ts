@@ -83,7 +83,21 @@ test('list is in time order across days and filters by since, finding and run', 
 
 test('the audit log offers no way to change or remove a record', async () => {
   const { audit } = await openTestStore(azurite);
-  assert.deepEqual(Object.keys(audit).sort(), ['append', 'get', 'list']);
+  assert.deepEqual(Object.keys(audit).sort(), ['append', 'appendReconciliation', 'get', 'list']);
+});
+
+test("an acting record's reconciliation is written once: a second one finds the first, unchanged, filed right after the acting record", async () => {
+  const { audit } = await openTestStore(azurite);
+  const acting = await audit.append(record({ kind: 'decision', outcome: 'acting' }));
+  const later = await audit.append(record({ at: minute(1), kind: 'skipped', outcome: 'protected' }));
+  const first = await audit.appendReconciliation({ ...record({ at: minute(20), outcome: 'deleted', reason: 'first' }), reconciles: acting.id });
+  const second = await audit.appendReconciliation({ ...record({ at: minute(21), kind: 'action-failed', outcome: 'interrupted', reason: 'second' }), reconciles: acting.id });
+  assert.equal(first.created, true);
+  assert.equal(second.created, false);
+  assert.deepEqual(second.record, first.record);
+  assert.deepEqual((await audit.list()).map((each) => each.id), [acting.id, first.record.id, later.id]);
+  assert.deepEqual(await audit.get(first.record.id), first.record);
+  await assert.rejects(audit.appendReconciliation({ ...record(), reconciles: first.record.id }), /is not the id of an acting record/);
 });
 
 test('the table layout: partition by UTC day, row key sortable by time', async () => {

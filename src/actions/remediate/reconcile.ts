@@ -17,7 +17,12 @@ export interface ReconciledAction {
   /** `deleted` / `downscoped`: the change had taken effect; `interrupted`: it had not, the target is as it was. */
   outcome: 'deleted' | 'downscoped' | 'interrupted';
   auditId: string;
+  /** False when another reconciler (a redelivery, a backstop) gave the outcome first: this one found its record. */
+  recordedHere: boolean;
 }
+
+/** What reconciling needs: the live reads, the audit log, and who and when. */
+export type ReconcileContext = Pick<RemediationContext, 'clients' | 'audit' | 'botPrincipalId' | 'now'>;
 
 /** What the earlier attempts of one piece of work left behind, once their interrupted actions have their outcome. */
 export interface EarlierAttempts {
@@ -100,49 +105,72 @@ export function openActions(records: readonly AuditRecord[]): AuditRecord[] {
  * Gives each remediation that an earlier attempt of this same work (the run and correlation id of `ctx`) started and
  * never finished its outcome: the process died between the 'acting' record and the record of what happened. Only a
  * redelivery calls this: the host delivers the work again once the earlier attempt is gone, so nothing else is still
- * acting under these ids.
+ * acting under these ids. A backstop (backstop.ts) may be closing the same records at the same time: whichever
+ * writes first gives the outcome, and the other reads it.
  *
- * Each target is read live. Gone: the change took effect, and the removal is recorded as that attempt's, with the
- * prior state it put on record (so `idwarden restore` can undo it). In place: it was stopped before its change took
- * effect, recorded as `interrupted`; the finding is judged again by this attempt, which acts on it afresh if it
- * still applies. A read that fails throws: the outcome is not guessed, and the host retries the work.
+ * The finding is judged again by this attempt, which acts on it afresh if it still applies. A read that fails throws:
+ * the outcome is not guessed, and the host retries the work.
  */
 export async function reconcileInterruptedActions(ctx: RemediationContext): Promise<EarlierAttempts> {
   const records = (await ctx.audit.list({ runId: ctx.runId })).filter((record) => record.correlationId === ctx.correlationId);
   const removed = new Set(records.filter((record) => record.kind === 'action' && record.findingId).map((record) => record.findingId!));
   const reconciled: ReconciledAction[] = [];
   for (const acting of openActions(records)) {
-    const probe = PROBES[acting.action ?? ''];
-    if (!probe) throw new Error(`audit record ${acting.id} is an unfinished '${acting.action}', which no reconciliation knows how to read`);
-    const requestIds: string[] = [];
-    const state = await probe(acting, ctx.clients, (id) => void requestIds.push(id));
-    const at = ctx.now();
-    const done = state === 'gone';
-    const outcome = done ? (acting.action === 'downscope-role-assignment' ? 'downscoped' : 'deleted') : 'interrupted';
-    const reason = done
-      ? `${acting.reason}: carried out by an attempt that stopped before recording it (acting record ${acting.id}); ${acting.target} was found gone at ${at.toISOString()}`
-      : `${acting.reason}: not carried out; the attempt stopped after deciding to act (acting record ${acting.id}) and ${acting.target} was found unchanged at ${at.toISOString()}`;
-    const entry = await ctx.audit.append({
-      at,
-      kind: done ? 'action' : 'action-failed',
-      ...(acting.findingId ? { findingId: acting.findingId } : {}),
-      ...(acting.ruleId ? { ruleId: acting.ruleId } : {}),
-      ...(acting.action ? { action: acting.action } : {}),
-      dryRun: false,
-      outcome,
-      reason,
-      // The action was decided under the policy of its 'acting' record.
-      policyHash: acting.policyHash,
-      actor: ctx.botPrincipalId,
-      target: acting.target,
-      ...(acting.priorState !== undefined ? { priorState: acting.priorState } : {}),
-      requestIds: [...acting.requestIds, ...requestIds],
-      ...(ctx.correlationId ? { correlationId: ctx.correlationId } : {}),
-      runId: ctx.runId,
-      reconciles: acting.id,
-    });
-    reconciled.push({ actingId: acting.id, findingId: acting.findingId, outcome, auditId: entry.id });
-    if (done && acting.findingId) removed.add(acting.findingId);
+    const action = await reconcileAction(acting, ctx);
+    reconciled.push(action);
+    if (action.outcome !== 'interrupted' && acting.findingId) removed.add(acting.findingId);
   }
   return { reconciled, removed: [...removed] };
+}
+
+/**
+ * Gives one 'acting' record whose writer is gone its outcome, read live. Gone: the change took effect, and the removal
+ * is recorded as that attempt's, with the prior state it put on record (so `idwarden restore` can undo it), under
+ * the acting record's run and correlation id. In place: it was stopped before its change took effect, recorded as
+ * `interrupted`. `foundBy` says, in the reason, who found it when it was not the work's own redelivery.
+ *
+ * The caller vouches that the writer is gone (a redelivery of its work, or its age past the Functions time limit):
+ * a live attempt could still be about to act. Recorded at most once whoever calls, concurrently or not
+ * (AuditLog.appendReconciliation).
+ */
+export async function reconcileAction(acting: AuditRecord, ctx: ReconcileContext, foundBy?: string): Promise<ReconciledAction> {
+  const probe = PROBES[acting.action ?? ''];
+  if (!probe) throw new Error(`audit record ${acting.id} is an unfinished '${acting.action}', which no reconciliation knows how to read`);
+  const requestIds: string[] = [];
+  const state = await probe(acting, ctx.clients, (id) => void requestIds.push(id));
+  const at = ctx.now();
+  const done = state === 'gone';
+  const outcome = done ? (acting.action === 'downscope-role-assignment' ? 'downscoped' : 'deleted') : 'interrupted';
+  const found = foundBy ? `; found by ${foundBy}` : '';
+  const reason = done
+    ? `${acting.reason}: carried out by an attempt that stopped before recording it (acting record ${acting.id}); ${acting.target} was found gone at ${at.toISOString()}${found}`
+    : `${acting.reason}: not carried out; the attempt stopped after deciding to act (acting record ${acting.id}) and ${acting.target} was found unchanged at ${at.toISOString()}${found}`;
+  const { record, created } = await ctx.audit.appendReconciliation({
+    at,
+    kind: done ? 'action' : 'action-failed',
+    ...(acting.findingId ? { findingId: acting.findingId } : {}),
+    ...(acting.ruleId ? { ruleId: acting.ruleId } : {}),
+    ...(acting.action ? { action: acting.action } : {}),
+    dryRun: false,
+    outcome,
+    reason,
+    // The action was decided under the policy of its 'acting' record.
+    policyHash: acting.policyHash,
+    actor: ctx.botPrincipalId,
+    target: acting.target,
+    ...(acting.priorState !== undefined ? { priorState: acting.priorState } : {}),
+    requestIds: [...acting.requestIds, ...requestIds],
+    ...(acting.correlationId ? { correlationId: acting.correlationId } : {}),
+    runId: acting.runId,
+    reconciles: acting.id,
+  });
+  return { actingId: acting.id, findingId: acting.findingId, outcome: reconciledOutcome(record), auditId: record.id, recordedHere: created };
+}
+
+const RECONCILED_OUTCOMES = new Set<string>(['deleted', 'downscoped', 'interrupted'] satisfies ReconciledAction['outcome'][]);
+
+/** The outcome a reconciliation record gives, whoever wrote it. */
+function reconciledOutcome(record: AuditRecord): ReconciledAction['outcome'] {
+  if (!RECONCILED_OUTCOMES.has(record.outcome)) throw new Error(`audit record ${record.id} reconciles ${record.reconciles} with '${record.outcome}', which is no reconciliation outcome`);
+  return record.outcome as ReconciledAction['outcome'];
 }
