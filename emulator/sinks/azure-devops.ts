@@ -16,14 +16,15 @@ import {
   type ProcessName,
   type WorkItemStateDefinition,
 } from './azure-devops-wire.ts';
-import { matches, parseWiql, tagsOf } from './wiql.ts';
+import { assertDatePrecision, matches, parseWiql, tagsOf } from './wiql.ts';
 
 /**
  * Azure DevOps Services work items under `{baseUrl}/devops/{organization}` (the bot's IDWARDEN_AZURE_DEVOPS_URL is
  * `{baseUrl}/devops`, as it would be https://dev.azure.com).
  *
  * Supports: create (JSON Patch: add/replace/remove on /fields/...; System.History becomes a comment), update, get,
- * list by ids (fields, errorPolicy), add comment (7.1-preview.4), a flat WIQL subset (see wiql.ts), the states of a
+ * list by ids (fields, errorPolicy), add comment (7.1-preview.4), a flat WIQL subset (see wiql.ts; `$top`,
+ * `timePrecision` for date comparisons), the states of a
  * work item type; Basic, Agile and Scrum state sets; Microsoft Entra bearer tokens from the emulator's issuer with
  * Azure DevOps' audience, for principals that are members of the organization (the bot, plus `members`).
  * Authentication failures answer 401 (TF400813) when the client sends `X-TFS-FedAuthRedirect: Suppress`, otherwise
@@ -437,6 +438,8 @@ function queryByWiql(req: EmulatorRequest, ctx: DevOpsContext): EmulatorResponse
   const body = WiqlRequest.safeParse(req.body);
   if (!body.success) throw new DevOpsError(400, 'The request body must be a Wiql object with a query.', 'VssPropertyValidationException');
   const query = parseWiql(body.data.query);
+  const timePrecision = (req.query.get('timePrecision') ?? '').toLowerCase() === 'true';
+  assertDatePrecision(query, timePrecision);
   const column = (field: string) => ({ referenceName: field, name: FIELD_NAMES[field.toLowerCase()] ?? field, url: `${ctx.orgBase}/_apis/wit/fields/${field}` });
   const valueOf = (item: DevOpsWorkItem, field: string) =>
     field.toLowerCase() === 'system.id' ? item.id : Object.entries(item.fields).find(([name]) => name.toLowerCase() === field.toLowerCase())?.[1];
@@ -444,7 +447,7 @@ function queryByWiql(req: EmulatorRequest, ctx: DevOpsContext): EmulatorResponse
   const matched = ctx.sink.workItems
     // Without [System.TeamProject] = @project a WIQL query spans the organization, as in Azure DevOps.
     .filter((item) => item.organization.toLowerCase() === ctx.organization.toLowerCase())
-    .filter((item) => query.where.every((condition) => matches({ ...item.fields, 'System.Id': item.id }, condition, project.name)))
+    .filter((item) => query.where.every((condition) => matches({ ...item.fields, 'System.Id': item.id }, condition, project.name, timePrecision)))
     .sort((a, b) => {
       for (const { field, descending } of query.orderBy) {
         const order = String(valueOf(a, field) ?? '').localeCompare(String(valueOf(b, field) ?? ''), undefined, { numeric: true });

@@ -17,7 +17,7 @@ import {
  * pages under `{baseUrl}/github/{owner}/{repo}/issues/{n}`. The bot's GitHub API base URL is configuration
  * (IDWARDEN_GITHUB_API_URL), so it reaches this sink exactly as it reaches api.github.com.
  *
- * Supports: create, list (state, labels, sort, direction, per_page, page; `Link` paging through
+ * Supports: create, list (state, labels, since on updated_at, sort, direction, per_page, page; `Link` paging through
  * /repositories/{id}/issues like api.github.com), get, update (title, body, state, state_reason, labels),
  * create comment; Bearer or `token` authentication against the sink's token; 401/404/422 in GitHub's shape.
  * Does not support: pull requests, assignees, milestones, reactions, other list filters (501).
@@ -64,6 +64,8 @@ export class GitHubSink {
   readonly requests: RecordedRequest[] = [];
   private readonly repositories = new Map<string, GitHubRepository>();
   private nextIssueId = 3_000_000_001;
+  /** Issue numbers per repository: never reused, even after a deletion (as on GitHub). */
+  private readonly lastNumbers = new Map<string, number>();
   private nextCommentId = 2_000_000_001;
 
   constructor(repositories: readonly string[] = ['contoso/cloud-governance']) {
@@ -98,7 +100,7 @@ export class GitHubSink {
   createIssue(repository: GitHubRepository, fields: { title: string; body: string | null; labels: string[] }, at: string): GitHubIssue {
     const issue: GitHubIssue = {
       id: this.nextIssueId++,
-      number: this.issuesOf(repository).length + 1,
+      number: this.takeNumber(repository),
       repository: repository.fullName,
       ...fields,
       state: 'open',
@@ -112,6 +114,12 @@ export class GitHubSink {
     return issue;
   }
 
+  private takeNumber(repository: GitHubRepository): number {
+    const number = Math.max(this.lastNumbers.get(repository.fullName) ?? 0, ...this.issuesOf(repository).map((issue) => issue.number)) + 1;
+    this.lastNumbers.set(repository.fullName, number);
+    return number;
+  }
+
   addComment(issue: GitHubIssue, body: string, at: string): GitHubComment {
     const comment = { id: this.nextCommentId++, body, createdAt: at };
     issue.comments.push(comment);
@@ -123,6 +131,7 @@ export class GitHubSink {
   reset(): void {
     this.issues.length = 0;
     this.requests.length = 0;
+    this.lastNumbers.clear();
   }
 }
 
@@ -251,7 +260,8 @@ function githubRoute(name: string, method: Route['method'], template: string, ha
     anonymous: true,
     handle(req, ctx) {
       const sink = ctx.core.sinks.github;
-      const headers = rateLimitHeaders(ctx.core, req.receivedAt);
+      // GitHub's `Date`, on the emulator clock: clients take it as GitHub's time (e.g. for a later `since`).
+      const headers = { ...rateLimitHeaders(ctx.core, req.receivedAt), date: req.receivedAt.toUTCString() };
       try {
         authenticate(req, sink);
         const response = handle(req, sink, ctx.params);
@@ -280,7 +290,7 @@ function issueFrom(sink: GitHubSink, repository: GitHubRepository, raw: string, 
 const labelNames = (labels: readonly (string | { name?: string | undefined })[]) =>
   [...new Set(labels.map((label) => (typeof label === 'string' ? label : (label.name ?? ''))).filter((name) => name.length > 0))];
 
-const LIST_PARAMETERS = new Set(['state', 'labels', 'sort', 'direction', 'per_page', 'page']);
+const LIST_PARAMETERS = new Set(['state', 'labels', 'sort', 'direction', 'per_page', 'page', 'since']);
 
 function listIssues(req: EmulatorRequest, sink: GitHubSink, params: Record<string, string>): EmulatorResponse {
   const repository = repositoryFrom(sink, params, GITHUB_DOCS.listIssues);
@@ -297,12 +307,16 @@ function listIssues(req: EmulatorRequest, sink: GitHubSink, params: Record<strin
   if (!['asc', 'desc'].includes(direction)) throw invalid('direction');
   if (!Number.isInteger(perPage) || perPage < 1) throw invalid('per_page');
   if (!Number.isInteger(page) || page < 1) throw invalid('page');
+  // `since`: issues last updated at or after this ISO 8601 instant (updated_at moves with every edit, comment, close).
+  const since = req.query.has('since') ? Date.parse(req.query.get('since')!) : undefined;
+  if (since !== undefined && !Number.isFinite(since)) throw invalid('since');
   const size = Math.min(perPage, 100);
   const wanted = (req.query.get('labels') ?? '').split(',').map((label) => label.trim().toLowerCase()).filter(Boolean);
   const sortKey = (issue: GitHubIssue) => (sort === 'comments' ? String(issue.comments.length).padStart(10, '0') : sort === 'updated' ? issue.updatedAt : issue.createdAt);
   const matching = sink
     .issuesOf(repository)
     .filter((issue) => state === 'all' || issue.state === state)
+    .filter((issue) => since === undefined || Date.parse(issue.updatedAt) >= since)
     .filter((issue) => wanted.every((label) => issue.labels.some((own) => own.toLowerCase() === label)))
     .sort((a, b) => (sortKey(a).localeCompare(sortKey(b)) || a.number - b.number) * (direction === 'asc' ? 1 : -1));
   const bases = basesOf(req);

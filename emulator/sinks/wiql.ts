@@ -1,9 +1,11 @@
-import { notImplemented } from './azure-devops-wire.ts';
+import { DevOpsError, notImplemented } from './azure-devops-wire.ts';
 
 /**
  * The small part of WIQL (Work Item Query Language) the emulator answers: a flat query over WorkItems,
  *   SELECT [f], ... FROM WorkItems [WHERE cond AND cond ...] [ORDER BY [f] [ASC|DESC], ...]
- * where a condition is `[field] = | <> | CONTAINS 'text'` or `[System.TeamProject] = @project`.
+ * where a condition is `[field] = | <> | CONTAINS 'text'`, `[System.TeamProject] = @project`, or a date comparison
+ * `[System.ChangedDate] >= | > | <= | < 'ISO 8601'` (System.ChangedDate, System.CreatedDate): by day unless the query
+ * is run with `timePrecision=true`, and a time given without it is refused, as Azure DevOps does.
  * `[System.Tags] CONTAINS 'x'` matches a whole tag, case-insensitively; CONTAINS on other fields is a
  * case-insensitive substring. OR, parentheses, other operators and macros, and link queries are refused
  * (400, NotImplementedByEmulator) rather than answered with a guess.
@@ -11,9 +13,13 @@ import { notImplemented } from './azure-devops-wire.ts';
 
 export interface WiqlCondition {
   field: string;
-  operator: '=' | '<>' | 'CONTAINS';
+  operator: '=' | '<>' | 'CONTAINS' | DateOperator;
   value: string | number | { macro: 'project' };
 }
+
+type DateOperator = '>=' | '>' | '<=' | '<';
+const DATE_OPERATORS = new Set(['>=', '>', '<=', '<']);
+const DATE_FIELDS = new Set(['system.changeddate', 'system.createddate']);
 
 export interface WiqlQuery {
   fields: string[];
@@ -83,6 +89,12 @@ function condition(reader: Reader): WiqlCondition {
   if (reader.peek() === '(') throw notImplemented('WIQL with parentheses');
   const field = reader.field();
   const token = reader.next().toUpperCase();
+  if (DATE_OPERATORS.has(token)) {
+    if (!DATE_FIELDS.has(field.toLowerCase())) throw notImplemented(`the WIQL operator ${token} on ${field}`);
+    const compared = value(reader);
+    if (typeof compared !== 'string' || !Number.isFinite(Date.parse(compared))) throw notImplemented(`the WIQL date value ${JSON.stringify(compared)}`);
+    return { field, operator: token as DateOperator, value: compared };
+  }
   if (token !== '=' && token !== '<>' && token !== 'CONTAINS') throw notImplemented(`the WIQL operator ${token}`);
   return { field, operator: token, value: value(reader) };
 }
@@ -121,9 +133,31 @@ export const tagsOf = (value: unknown) =>
     .map((tag) => tag.trim())
     .filter((tag) => tag.length > 0);
 
-export function matches(fields: Record<string, unknown>, condition: WiqlCondition, project: string): boolean {
+/** Date comparisons carry a time only under `timePrecision=true`; Azure DevOps refuses a time otherwise. */
+export function assertDatePrecision(query: WiqlQuery, timePrecision: boolean): void {
+  if (timePrecision) return;
+  const timed = query.where.find((condition) => DATE_OPERATORS.has(condition.operator) && /T|\d:\d/.test(String(condition.value)));
+  if (timed) {
+    throw new DevOpsError(
+      400,
+      `You cannot supply a time with the date when running a query using date precision. The error is caused by «[${timed.field}] ${timed.operator} '${String(timed.value)}'».`,
+      'InvalidQueryException',
+    );
+  }
+}
+
+export function matches(fields: Record<string, unknown>, condition: WiqlCondition, project: string, timePrecision = false): boolean {
   const actual = Object.entries(fields).find(([name]) => name.toLowerCase() === condition.field.toLowerCase())?.[1];
   const expected = typeof condition.value === 'object' ? project : condition.value;
+  if (DATE_OPERATORS.has(condition.operator)) {
+    const instant = (text: unknown) => (timePrecision ? Date.parse(String(text)) : Date.parse(new Date(String(text)).toISOString().slice(0, 10)));
+    const [left, right] = [instant(actual), instant(expected)];
+    if (!Number.isFinite(left)) return false;
+    if (condition.operator === '>=') return left >= right;
+    if (condition.operator === '>') return left > right;
+    if (condition.operator === '<=') return left <= right;
+    return left < right;
+  }
   if (condition.operator === 'CONTAINS') {
     const wanted = String(expected).toLowerCase();
     if (condition.field.toLowerCase() === 'system.tags') return tagsOf(actual).some((tag) => tag.toLowerCase() === wanted);

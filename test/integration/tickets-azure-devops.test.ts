@@ -200,6 +200,41 @@ test('Azure DevOps refusals: wrong content type, unknown field, invalid state, m
   assert.equal(sink.workItems.length, 0);
 });
 
+test('WIQL date comparisons: by day unless timePrecision=true, a time without it refused, only on date fields', async () => {
+  reset();
+  const { clock } = emulator.core;
+  const opened = await tracker().open(ticketFinding(), 'a'.repeat(32));
+  const changedAt = Date.parse(String(item(opened.id).fields['System.ChangedDate']));
+  const token = tokenFor(emulator, BOT_PRINCIPAL, AZURE_DEVOPS_RESOURCE_ID);
+  const wiql = (condition: string, timePrecision = true) =>
+    call(emulator, 'POST', `${DEVOPS_PATH}/contoso/SecOps/_apis/wit/wiql?api-version=7.1${timePrecision ? '&timePrecision=true' : ''}`, {
+      token,
+      body: { query: `SELECT [System.Id] FROM WorkItems WHERE [System.TeamProject] = @project AND ${condition}` },
+    });
+  const ids = async (condition: string, timePrecision = true) => (await wiql(condition, timePrecision)).body.workItems.map((found: { id: number }) => found.id);
+  const at = (offsetMs: number) => new Date(changedAt + offsetMs).toISOString();
+  assert.deepEqual(await ids(`[System.ChangedDate] >= '${at(0)}'`), [Number(opened.id)]);
+  assert.deepEqual(await ids(`[System.ChangedDate] > '${at(0)}'`), []);
+  assert.deepEqual(await ids(`[System.ChangedDate] >= '${at(1000)}'`), [], 'to the millisecond with timePrecision');
+  assert.deepEqual(await ids(`[System.ChangedDate] < '${at(1000)}'`), [Number(opened.id)]);
+  assert.deepEqual(await ids(`[System.ChangedDate] >= '${at(0).slice(0, 10)}'`, false), [Number(opened.id)], 'by day without it');
+
+  const timed = await wiql(`[System.ChangedDate] >= '${at(0)}'`, false);
+  assert.equal(timed.status, 400);
+  assert.equal(timed.body.typeKey, 'InvalidQueryException');
+  assert.match(timed.body.message, /^You cannot supply a time with the date when running a query using date precision/);
+  const notDate = await wiql(`[System.Title] >= 'a'`);
+  assert.equal(notDate.status, 400);
+  assert.equal(notDate.body.typeKey, 'NotImplementedByEmulator');
+
+  // The incremental read the tracker runs: an update moves System.ChangedDate past the previous read.
+  clock.advance(60_000);
+  const readAt = clock.now().toISOString();
+  assert.deepEqual(await ids(`[System.ChangedDate] >= '${readAt}'`), []);
+  await tracker().update(opened, ticketFinding(), 'b'.repeat(32));
+  assert.deepEqual(await ids(`[System.ChangedDate] >= '${readAt}'`), [Number(opened.id)]);
+});
+
 test('a blocked request (429, TF400733) is retried after Retry-After, bounded', async () => {
   reset();
   const { waits, sleep } = recordingSleep();

@@ -149,8 +149,13 @@ test('a known ticket is re-read, not trusted: closed by hand it is reopened, its
   // What src/state keeps of a ticket: the service and the id.
   const known = { service: 'github' as const, id: '1' };
   Object.assign(issueOf('1'), { state: 'closed', stateReason: 'not_planned' });
-  assert.equal((await syncTicket(tracker(), finding, 'open', known)).action, 'reopened');
-  assert.equal(sink.requests.filter((request) => request.route === 'github.issues.list').length, 0, 're-read by id, no listing');
+  // An event's finding with a known ticket, and no index read yet: that ticket alone is re-read.
+  assert.equal((await syncTicket(tracker(), { ...finding, source: 'event' }, 'open', known)).action, 'reopened');
+  assert.deepEqual(
+    sink.requests.filter((request) => request.method === 'GET').map((request) => request.route),
+    ['github.issues.get'],
+    're-read by id, no listing',
+  );
 
   issueOf('1').body = 'someone rewrote the description';
   const healed = await syncTicket(tracker(), finding, 'open', known);
@@ -161,6 +166,30 @@ test('a known ticket is re-read, not trusted: closed by hand it is reopened, its
   sink.issues.length = 0;
   assert.equal((await syncTicket(tracker(), finding, 'open', known)).action, 'opened');
   assert.equal(sink.issues.length, 1);
+});
+
+test("list issues: `since` keeps the issues updated at or after it, an invalid one is 422; the Date header is the emulator's clock", async () => {
+  reset();
+  const tracked = tracker();
+  const first = await tracked.open(ticketFinding(), 'a'.repeat(32));
+  emulator.core.clock.advance(60_000);
+  const second = await tracked.open(ticketFinding({ principalId: '00000000-0000-4000-8000-000000000099' }), 'b'.repeat(32));
+  const list = (query: string) => call(emulator, 'GET', `${GITHUB_API_PATH}/repos/${REPO}/issues?state=all&${query}`, { headers: { authorization: `Bearer ${sink.token}` } });
+  const numbers = async (query: string) => (await list(query)).body.map((issue: { number: number }) => issue.number);
+  const secondAt = issueOf(second.id).updatedAt;
+  assert.deepEqual(await numbers(`since=${secondAt}`), [Number(second.id)], 'at the instant: included');
+  assert.deepEqual(await numbers(`since=${new Date(Date.parse(secondAt) + 1000).toISOString()}`), []);
+  assert.deepEqual(await numbers(`since=${issueOf(first.id).updatedAt}`), [Number(second.id), Number(first.id)]);
+  // A comment moves updated_at, so `since` finds the issue again.
+  emulator.core.clock.advance(60_000);
+  await tracked.comment(first, 'x');
+  assert.deepEqual(await numbers(`since=${issueOf(first.id).updatedAt}`), [Number(first.id)]);
+
+  const invalid = await list('since=yesterday');
+  assert.equal(invalid.status, 422);
+  assert.equal(invalid.body.message, 'Validation Failed');
+  assert.deepEqual(invalid.body.errors, [{ resource: 'Issue', field: 'since', code: 'invalid' }]);
+  assert.ok(Math.abs(Date.parse(invalid.headers.get('date')!) - emulator.core.clock.now().getTime()) < 2000, 'Date: the emulator clock (two minutes ahead here), to the second');
 });
 
 test('a dry-run decision never writes a ticket', async () => {

@@ -5,16 +5,17 @@ import { TicketError } from './errors.ts';
 import { TicketHttp, retryAfterMs, type ServiceDialect, type TicketHttpOptions } from './http.ts';
 import { htmlBody, htmlNote, ticketTitle } from './render.ts';
 import { assertFingerprint, type TicketRef, type TicketTracker } from './tracker.ts';
-import { TicketIndex } from './ticket-index.ts';
+import { TicketIndex, type SeenTicket, type TicketCache } from './ticket-index.ts';
 
 /**
  * Tickets as Azure DevOps work items, through the REST API (7.1) with plain fetch.
  *
  * One work item per finding: it carries the tags `idwarden` and `idwarden:<finding id>`, and its description ends
- * with `idwarden-digest:<digest>`. `find` runs one WIQL query for the project's `idwarden` items and reads them in
- * batches of 200, once per tracker. Closing moves the item to its type's state in the Completed category and
- * reopening to its first Proposed (else In Progress) state, read from the type's states, so Basic (Done), Agile
- * (Closed) and Scrum (Done) processes all work.
+ * with `idwarden-digest:<digest>`. Lookups use an index of the project's `idwarden` items, read once per run: one WIQL
+ * query for their ids, then the items in batches of 200; in full the first time (and hourly), then only the items
+ * changed since the previous read's `asOf` (`[System.ChangedDate] >=` with timePrecision). Closing moves the item to
+ * its type's state in the Completed category and reopening to its first Proposed (else In Progress) state, read from
+ * the type's states, so Basic (Done), Agile (Closed) and Scrum (Done) processes all work.
  *
  * Authentication: a Microsoft Entra token for Azure DevOps (scope `499b84ac-1321-427f-aa17-267ca6975798/.default`) from
  * the bot's TokenCredential: its managed identity, which must be added to the organization (a user with Basic
@@ -35,7 +36,7 @@ export const devOpsDigestLine = (digest: string) => `idwarden-digest:${digest}`;
 const WorkItem = z.object({ id: z.int().positive(), rev: z.int(), fields: z.record(z.string(), z.unknown()) });
 type WorkItem = z.infer<typeof WorkItem>;
 const WorkItemList = z.object({ count: z.int(), value: z.array(WorkItem.nullable()) });
-const WiqlResult = z.object({ workItems: z.array(z.object({ id: z.int() })) });
+const WiqlResult = z.object({ asOf: z.string().optional(), workItems: z.array(z.object({ id: z.int() })) });
 const States = z.object({ value: z.array(z.object({ name: z.string(), category: z.string() })) });
 const Comment = z.object({ id: z.int(), workItemId: z.int() });
 const DevOpsErrorBody = z.object({ message: z.string(), typeKey: z.string().optional() });
@@ -66,6 +67,8 @@ export interface AzureDevOpsOptions {
   workItemType?: string | undefined;
   credential: TokenCredential;
   http?: Pick<TicketHttpOptions, 'sleep' | 'fetch' | 'retry' | 'now'>;
+  /** Kept between runs (see sharedTicketCache); a fresh one by default. */
+  cache?: TicketCache;
 }
 
 export class AzureDevOpsTracker implements TicketTracker {
@@ -74,7 +77,7 @@ export class AzureDevOpsTracker implements TicketTracker {
   private readonly projectPath: string;
   private readonly workItemType: string;
   private readonly states = new Map<string, Promise<{ name: string; category: string }[]>>();
-  private readonly tickets = new TicketIndex((add) => this.readAll(add));
+  private readonly tickets: TicketIndex;
 
   constructor(options: AzureDevOpsOptions) {
     if (!/^[\w.-]+$/.test(options.organization)) throw new TypeError(`'${options.organization}' is not an Azure DevOps organization name`);
@@ -92,10 +95,15 @@ export class AzureDevOpsTracker implements TicketTracker {
       headers: { accept: 'application/json', 'x-tfs-fedauthredirect': 'Suppress', 'user-agent': 'idwarden' },
       ...options.http,
     });
+    this.tickets = new TicketIndex((since, seen) => this.read(since, seen), options.cache, options.http?.now);
   }
 
   find(fingerprint: string): Promise<TicketRef | undefined> {
     return this.tickets.find(fingerprint);
+  }
+
+  current(fingerprint: string, knownId: string | undefined, reach: 'one' | 'all'): Promise<TicketRef | undefined> {
+    return this.tickets.current(fingerprint, knownId, reach, (id) => this.get(id, fingerprint));
   }
 
   async get(id: string, fingerprint: string): Promise<TicketRef | undefined> {
@@ -233,14 +241,19 @@ export class AzureDevOpsTracker implements TicketTracker {
     );
   }
 
-  /** Reads every work item of the project tagged `idwarden` into the ticket index. */
-  private async readAll(add: (ref: TicketRef | undefined) => void): Promise<void> {
+  /**
+   * Reads the project's work items tagged `idwarden`: one WIQL query for their ids (all of them, or those changed at
+   * or after `since`, to the second with timePrecision), then the items in batches of 200. Resolves to the query's
+   * `asOf`, Azure DevOps' time when it ran.
+   */
+  private async read(since: Date | undefined, seen: SeenTicket): Promise<Date | undefined> {
+    const changed = since ? ` AND [System.ChangedDate] >= '${since.toISOString()}'` : '';
     const { body } = await this.http.request({
       operation: 'wiql.query',
       method: 'POST',
       target: `${this.projectPath}/_apis/wit/wiql`,
-      query: { 'api-version': WORK_ITEM_API },
-      body: { query: `SELECT [System.Id] FROM WorkItems WHERE [System.TeamProject] = @project AND [System.Tags] CONTAINS '${DEVOPS_TAG}' ORDER BY [System.Id]` },
+      query: { 'api-version': WORK_ITEM_API, ...(since ? { timePrecision: 'true' } : {}) },
+      body: { query: `SELECT [System.Id] FROM WorkItems WHERE [System.TeamProject] = @project AND [System.Tags] CONTAINS '${DEVOPS_TAG}'${changed} ORDER BY [System.Id]` },
       schema: WiqlResult,
     });
     const ids = body.workItems.map((item) => item.id);
@@ -258,12 +271,13 @@ export class AzureDevOpsTracker implements TicketTracker {
         schema: WorkItemList,
       });
       for (const item of batch.value) {
-        add(item ? await this.refOf(item) : undefined);
+        if (item) seen(String(item.id), await this.refOf(item));
       }
     }
+    return body.asOf === undefined ? undefined : new Date(body.asOf);
   }
 
-  private remember(ref: TicketRef): Promise<TicketRef> {
+  private remember(ref: TicketRef): TicketRef {
     return this.tickets.remember(ref);
   }
 }

@@ -5,15 +5,16 @@ import { TicketError } from './errors.ts';
 import { TicketHttp, retryAfterMs, type ServiceDialect, type TicketHttpOptions } from './http.ts';
 import { markdownBody, markdownNote, ticketTitle } from './render.ts';
 import { assertFingerprint, type TicketRef, type TicketTracker } from './tracker.ts';
-import { TicketIndex } from './ticket-index.ts';
+import { TicketIndex, sharedTicketCache, type SeenTicket, type TicketCache } from './ticket-index.ts';
 
 /**
  * Tickets as GitHub issues, through the REST API (version 2022-11-28) with plain fetch.
  *
  * One issue per finding: the issue carries the label `idwarden` and, at the end of its body, the hidden marker
- * `<!-- idwarden:fingerprint=<finding id> digest=<digest> -->`. `find` lists the repository's `idwarden` issues once per
- * tracker (state=all, 100 a page, following `Link: rel="next"`) and looks fingerprints up in that index, so a sweep of
- * hundreds of findings costs a few list calls, and a lost local state loses nothing.
+ * `<!-- idwarden:fingerprint=<finding id> digest=<digest> -->`. Lookups use an index of the repository's `idwarden`
+ * issues (state=all, 100 a page, following `Link: rel="next"`), read once per run: in full the first time (and hourly),
+ * then incrementally with `since=` (issues updated since the previous read began, by GitHub's `Date`), so a sweep of
+ * hundreds of findings costs one list call, and a lost local state loses nothing (tickets are found by fingerprint).
  *
  * Authentication: a token (fine-grained personal access token or GitHub App installation token with Issues: read and
  * write on the repository) read at run time from the app setting the policy names; see `readGitHubToken` for the Key
@@ -92,6 +93,8 @@ export interface GitHubIssuesOptions {
   token: string;
   /** Test seams and limits of the HTTP client (sleep, fetch, retry). */
   http?: Pick<TicketHttpOptions, 'sleep' | 'fetch' | 'retry' | 'now'>;
+  /** Kept between runs (see sharedTicketCache); a fresh one by default. */
+  cache?: TicketCache;
 }
 
 /** The tracker the policy asks for: token from the app setting `tickets.github.tokenSetting` (default GITHUB_TOKEN). */
@@ -100,14 +103,19 @@ export function githubTrackerFromSettings(
   settings: { repo: string; tokenSetting?: string | undefined },
   apiUrl: string,
 ): GitHubIssuesTracker {
-  return new GitHubIssuesTracker({ apiUrl, repository: settings.repo, token: readGitHubToken(env, settings.tokenSetting ?? 'GITHUB_TOKEN') });
+  return new GitHubIssuesTracker({
+    apiUrl,
+    repository: settings.repo,
+    token: readGitHubToken(env, settings.tokenSetting ?? 'GITHUB_TOKEN'),
+    cache: sharedTicketCache(`github ${apiUrl} ${settings.repo}`),
+  });
 }
 
 export class GitHubIssuesTracker implements TicketTracker {
   readonly service = 'github' as const;
   private readonly http: TicketHttp;
   private readonly repositoryPath: string;
-  private readonly tickets = new TicketIndex((add) => this.readAll(add));
+  private readonly tickets: TicketIndex;
 
   constructor(options: GitHubIssuesOptions) {
     const [owner, name] = options.repository.split('/');
@@ -121,10 +129,15 @@ export class GitHubIssuesTracker implements TicketTracker {
       headers: { accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28', 'user-agent': 'idwarden' },
       ...options.http,
     });
+    this.tickets = new TicketIndex((since, seen) => this.read(since, seen), options.cache, options.http?.now);
   }
 
   find(fingerprint: string): Promise<TicketRef | undefined> {
     return this.tickets.find(fingerprint);
+  }
+
+  current(fingerprint: string, knownId: string | undefined, reach: 'one' | 'all'): Promise<TicketRef | undefined> {
+    return this.tickets.current(fingerprint, knownId, reach, (id) => this.get(id, fingerprint));
   }
 
   async get(id: string, fingerprint: string): Promise<TicketRef | undefined> {
@@ -185,25 +198,34 @@ export class GitHubIssuesTracker implements TicketTracker {
     return this.http.request({ operation, method: 'PATCH', target: `${this.repositoryPath}/issues/${Number(ref.id)}`, body, schema: Issue });
   }
 
-  /** Reads every `idwarden` issue of the repository, open or closed, into the ticket index. */
-  private async readAll(add: (ref: TicketRef | undefined) => void): Promise<void> {
+  /**
+   * Reads the repository's `idwarden` issues, open or closed: all of them, or those updated at or after `since`.
+   * Resolves to GitHub's time when the read began (the first page's `Date` header).
+   */
+  private async read(since: Date | undefined, seen: SeenTicket): Promise<Date | undefined> {
     let target: string | undefined = `${this.repositoryPath}/issues`;
-    let query: Record<string, string> | undefined = { labels: GITHUB_LABEL, state: 'all', per_page: String(PER_PAGE) };
+    let query: Record<string, string> | undefined = { labels: GITHUB_LABEL, state: 'all', per_page: String(PER_PAGE), ...(since ? { since: githubTimestamp(since) } : {}) };
+    let began: Date | undefined;
     while (target) {
       const page: { body: Issue[]; headers: Headers } = await this.http.request({ operation: 'issues.list', method: 'GET', target, ...(query ? { query } : {}), schema: z.array(Issue) });
+      began ??= new Date(page.headers.get('date') ?? Number.NaN);
       for (const issue of page.body) {
-        add(issue.pull_request === undefined ? refOf(issue) : undefined);
+        if (issue.pull_request === undefined) seen(String(issue.number), refOf(issue));
       }
       // The next page's URL is GitHub's, verbatim (it carries the query); the HTTP client refuses it if it leaves the base URL.
       target = nextLink(page.headers.get('link'));
       query = undefined;
     }
+    return began;
   }
 
-  private remember(ref: TicketRef): Promise<TicketRef> {
+  private remember(ref: TicketRef): TicketRef {
     return this.tickets.remember(ref);
   }
 }
+
+/** GitHub's documented timestamp shape, YYYY-MM-DDTHH:MM:SSZ. */
+const githubTimestamp = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 function refOf(issue: Issue): TicketRef | undefined {
   const marker = MARKER.exec(issue.body ?? '');

@@ -15,7 +15,9 @@ import type { KnownTicket, TicketRef, TicketTracker } from './tracker.ts';
  * | resolved | closed or none               | nothing                                                     |
  *
  * Running it twice does nothing the second time. `known` (the ticket the bot's state remembers) is only a shortcut: the
- * ticket is re-read, and when it is gone or the state was lost, the tracker finds it by the fingerprint it carries.
+ * ticket is taken as the tracker's index has it now (re-read alone when the index does not hold it), and when it is
+ * gone or the state was lost, the tracker finds it by the fingerprint it carries. A sweep's findings share one read
+ * of the tracker's tickets; an event's finding with a known ticket re-reads just that ticket until an index exists.
  * A dry-run decision never writes: the policy's dry-run opens, changes and closes no ticket.
  */
 
@@ -36,7 +38,8 @@ export async function syncTicket(
 ): Promise<TicketSyncResult> {
   if (finding.decision.dryRun) return { action: 'skipped', ticket: undefined };
   const digest = findingDigest(finding);
-  const live = await currentTicket(tracker, finding.id, known);
+  const knownId = known?.service === tracker.service ? known.id : undefined;
+  const live = await tracker.current(finding.id, knownId, finding.source === 'event' ? 'one' : 'all');
 
   if (state === 'resolved') {
     if (!live || live.state === 'closed') return { action: 'unchanged', ticket: live };
@@ -51,11 +54,6 @@ export async function syncTicket(
   // Comment first: if the rewrite then fails, the next run comments again rather than never.
   await tracker.comment(live, changedNote(finding));
   return { action: 'commented', ticket: await tracker.update(live, finding, digest) };
-}
-
-async function currentTicket(tracker: TicketTracker, fingerprint: string, known: KnownTicket | undefined): Promise<TicketRef | undefined> {
-  const reread = known?.service === tracker.service ? await tracker.get(known.id, fingerprint) : undefined;
-  return reread ?? tracker.find(fingerprint);
 }
 
 const seenBy = (finding: Finding) => (finding.source === 'event' ? 'an Azure event' : 'a sweep');

@@ -37,6 +37,13 @@ export interface TicketTracker {
   find(fingerprint: string): Promise<TicketRef | undefined>;
   /** Re-reads a ticket by its id; undefined when it is gone or belongs to another finding than `fingerprint`. */
   get(id: string, fingerprint: string): Promise<TicketRef | undefined>;
+  /**
+   * The finding's ticket as it is now, from the tracker's index (refreshed once per tracker, incrementally when an
+   * earlier run read it): the known one (`knownId`, from the bot's state) while it carries the fingerprint, else the
+   * one found by fingerprint. `reach: 'one'` says the run looks up few findings (an event): a known ticket is then
+   * re-read alone while no index was read yet.
+   */
+  current(fingerprint: string, knownId: string | undefined, reach: 'one' | 'all'): Promise<TicketRef | undefined>;
   /** Opens a ticket describing the finding, marked with its fingerprint and digest. */
   open(finding: Finding, digest: string): Promise<TicketRef>;
   /** Rewrites the ticket's title and description to the finding as it is now (and its digest). */
