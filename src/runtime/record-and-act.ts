@@ -12,6 +12,7 @@ import type { AlertItem } from '../actions/notify/alert.ts';
 import type { RemediationContext } from '../actions/remediate/context.ts';
 import { reportTrippedBreaker } from './circuit-breaker.ts';
 import type { Runtime } from './runtime.ts';
+import { invocationCertainlyOverMs } from '../hosting/function-time-limit.ts';
 
 type Remediation = (finding: Finding, context: RemediationContext) => Promise<ActionOutcome>;
 
@@ -89,8 +90,11 @@ export async function recordAndAct(runtime: Runtime, findings: readonly Finding[
   // People hear about a finding once, when it opens or comes back, and about what the bot did to it.
   const fresh = new Set([...summary.opened, ...summary.reopened]);
   const alertable: AlertItem[] = findings.filter((finding) => fresh.has(finding.id) && isAlerted(finding)).map((finding) => ({ finding }));
-  if (redelivered) alertable.push(...(await unannounced(runtime, findings, summary, earlier)));
-  const alerts = alertable.length > 0 ? await runtime.alerts.dispatch(alertable, policy.notify, { kind: run.kind, id: run.runId }) : [];
+  const owed = await unannounced(runtime, findings, summary, earlier, redelivered);
+  const dispatched = alertable.length + owed.length > 0 ? await runtime.alerts.dispatch([...alertable, ...owed], policy.notify, { kind: run.kind, id: run.runId }) : [];
+  // An owed alert the policy skips (severity, exemption) would be skipped again every run: not worth reporting each time.
+  const owedIds = new Set(owed.map(({ finding }) => finding.id));
+  const alerts = dispatched.filter((alert) => !(alert.status === 'skipped' && owedIds.has(alert.findingId)));
   const sentAt = runtime.now();
   for (const id of new Set(alerts.filter((alert) => alert.status === 'sent').map((alert) => alert.findingId))) await runtime.state.findings.setLastNotified(id, sentAt);
   const tickets = await syncRunTickets(runtime, findings, summary);
@@ -100,19 +104,25 @@ export async function recordAndAct(runtime: Runtime, findings: readonly Finding[
 const isAlerted = (finding: Finding) => finding.decision.action === 'alert' || finding.decision.action === 'remediate';
 
 /**
- * What an earlier attempt of this work opened (so this one only refreshes it) and died before announcing: the findings
- * of this run, and those whose removal an earlier attempt carried out, never notified since they opened.
+ * Alerts owed from before this run: findings it refreshed that were never notified since they opened (their alert
+ * failed, or the attempt that opened them died before sending it), and on a redelivery those whose removal the dead
+ * attempt carried out and never announced. Outside a redelivery, only findings opened longer ago than an invocation
+ * can run: a younger one may be in the hands of a live run about to announce it, and two alerts would go out.
  */
-async function unannounced(runtime: Runtime, findings: readonly Finding[], summary: UpsertSummary, earlier: EarlierAttempts): Promise<AlertItem[]> {
+async function unannounced(runtime: Runtime, findings: readonly Finding[], summary: UpsertSummary, earlier: EarlierAttempts, redelivered: boolean): Promise<AlertItem[]> {
   const seen = new Map(findings.map((finding) => [finding.id, finding]));
-  const announcedNow = new Set([...summary.opened, ...summary.reopened]);
-  const items: AlertItem[] = [];
-  for (const id of new Set([...summary.refreshed, ...earlier.removed])) {
+  const settled = runtime.now().getTime() - invocationCertainlyOverMs();
+  const items = summary.unannounced
+    .filter(({ openedAt }) => redelivered || openedAt.getTime() < settled)
+    .map(({ id }) => seen.get(id)!)
+    .filter(isAlerted)
+    .map((finding) => ({ finding }));
+  const announcedNow = new Set([...summary.opened, ...summary.reopened, ...summary.refreshed]);
+  for (const id of new Set(earlier.removed)) {
     if (announcedNow.has(id)) continue;
     const stored = await runtime.state.findings.get(id);
     if (!stored || (stored.lastNotifiedAt && stored.lastNotifiedAt >= stored.openedAt)) continue;
-    const finding = seen.get(id) ?? stored.finding;
-    if (isAlerted(finding)) items.push({ finding });
+    if (isAlerted(stored.finding)) items.push({ finding: stored.finding });
   }
   return items;
 }

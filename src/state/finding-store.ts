@@ -93,7 +93,14 @@ export interface UpsertSummary {
   resolved: string[];
   /** Seen by this run, but a newer run had already seen or resolved them: left as they were. */
   stale: string[];
+  /**
+   * Among `refreshed`: open since before this run, yet never notified since they opened (an alert that failed, an
+   * attempt that died before sending it): a run announces them, so an alert is late rather than lost.
+   */
+  unannounced: { id: string; openedAt: Date }[];
 }
+
+type Observed = { outcome: 'opened' | 'reopened' | 'refreshed' | 'stale'; unannouncedSince?: Date };
 
 /** Upserts in flight per run: enough to hide round trips, few enough to stay polite to the account. */
 const PARALLEL_WRITES = 8;
@@ -115,19 +122,21 @@ export function createFindingStore(table: StateTable): FindingStore {
     });
 
   const observe = (finding: Finding, run: RunCoverage, expected: Expected) =>
-    table.mutate('upsertFromRun', tableKey(finding.id), ROW, (entity): Mutation<keyof UpsertSummary> => {
+    table.mutate('upsertFromRun', tableKey(finding.id), ROW, (entity): Mutation<Observed> => {
       if (!entity) {
         const created = seen(finding, run, undefined);
-        return { result: 'opened', write: toProperties(created, table.name, 'upsertFromRun') };
+        return { result: { outcome: 'opened' }, write: toProperties(created, table.name, 'upsertFromRun') };
       }
       const current = parseEntity(entity, table.name, 'upsertFromRun');
       const newerKnown = run.at < current.lastSeen || (current.resolvedAt !== undefined && run.at < current.resolvedAt);
       if (newerKnown) {
-        if (run.at >= current.firstSeen) return { result: 'stale' };
-        return { result: 'stale', write: toProperties({ ...current, firstSeen: run.at }, table.name, 'upsertFromRun') };
+        if (run.at >= current.firstSeen) return { result: { outcome: 'stale' } };
+        return { result: { outcome: 'stale' }, write: toProperties({ ...current, firstSeen: run.at }, table.name, 'upsertFromRun') };
       }
-      const next = seen(finding, run, current);
-      return { result: current.status === 'resolved' ? 'reopened' : 'refreshed', write: toProperties(next, table.name, 'upsertFromRun') };
+      const write = toProperties(seen(finding, run, current), table.name, 'upsertFromRun');
+      if (current.status === 'resolved') return { result: { outcome: 'reopened' }, write };
+      const announced = current.lastNotifiedAt !== undefined && current.lastNotifiedAt >= current.openedAt;
+      return { result: { outcome: 'refreshed', ...(announced ? {} : { unannouncedSince: current.openedAt }) }, write };
     }, { expected });
 
   const resolve = (id: string, stored: StoredEntity, run: RunCoverage, scope: ReadonlySet<CoverageKey>) =>
@@ -148,7 +157,7 @@ export function createFindingStore(table: StateTable): FindingStore {
 
   return {
     async upsertFromRun(findings, run) {
-      const summary: UpsertSummary = { opened: [], reopened: [], refreshed: [], resolved: [], stale: [] };
+      const summary: UpsertSummary = { opened: [], reopened: [], refreshed: [], resolved: [], stale: [], unannounced: [] };
       const latest = new Map(findings.map((finding) => [finding.id, finding]));
       // First the findings still open within the run's coverage, as stored: those the run saw are refreshed with one
       // write conditional on the ETag read here, those it did not are the ones to resolve. Any other finding the run
@@ -163,7 +172,11 @@ export function createFindingStore(table: StateTable): FindingStore {
         }
       }
       const outcomes = await mapConcurrently([...latest.values()], PARALLEL_WRITES, (finding) => observe(finding, run, covered.get(finding.id) ?? 'absent'));
-      [...latest.keys()].forEach((id, index) => summary[outcomes[index] as keyof UpsertSummary].push(id));
+      [...latest.keys()].forEach((id, index) => {
+        const observed = outcomes[index]!;
+        summary[observed.outcome].push(id);
+        if (observed.unannouncedSince) summary.unannounced.push({ id, openedAt: observed.unannouncedSince });
+      });
 
       const candidates = [...covered].filter(([id]) => !latest.has(id));
       const resolved = await mapConcurrently(candidates, PARALLEL_WRITES, ([id, entity]) => resolve(id, entity, run, scope));

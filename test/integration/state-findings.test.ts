@@ -22,7 +22,7 @@ test('a run opens what it sees; a later run moves last seen and refreshes the fi
   const first = aFinding({ roleAssignmentId: roleAssignmentId('ra-1') });
 
   const opened = await findings.upsertFromRun([first], sweepOf(SUB_PROD, minute(0)));
-  assert.deepEqual(opened, { opened: [first.id], reopened: [], refreshed: [], resolved: [], stale: [] });
+  assert.deepEqual(opened, { opened: [first.id], reopened: [], refreshed: [], resolved: [], stale: [], unannounced: [] });
   const stored = await findings.get(first.id);
   assert.equal(stored?.status, 'open');
   assert.deepEqual([stored?.firstSeen, stored?.lastSeen, stored?.openedAt], [minute(0), minute(0), minute(0)]);
@@ -104,7 +104,7 @@ test('a slow run that finishes after a newer one neither resolves nor rewinds wh
   // Started at minute 10, before the newer sweep, but finished after it.
   const slow = await findings.upsertFromRun([resolvedByNewer], sweepOf(SUB_PROD, minute(10)));
 
-  assert.deepEqual(slow, { opened: [], reopened: [], refreshed: [], resolved: [], stale: [resolvedByNewer.id] });
+  assert.deepEqual(slow, { opened: [], reopened: [], refreshed: [], resolved: [], stale: [resolvedByNewer.id], unannounced: [] });
   const newer = await findings.get(seenByNewer.id);
   assert.deepEqual([newer?.status, newer?.lastSeen], ['open', minute(20)]);
   const stillResolved = await findings.get(resolvedByNewer.id);
@@ -242,3 +242,14 @@ async function rawKey(raw: TableClient, findingId: string): Promise<string> {
   for await (const entity of raw.listEntities<{ findingId: string }>()) if (entity.findingId === findingId) return entity.partitionKey!;
   throw new Error(`no entity for ${findingId}`);
 }
+
+test('a refreshed finding never notified since it opened is owed an alert; once notified, it is not', async () => {
+  const { findings } = await openTestStore(azurite);
+  const finding = aFinding({ roleAssignmentId: roleAssignmentId('ra-owed') });
+  await findings.upsertFromRun([finding], sweepOf(SUB_PROD, minute(0)));
+  const again = await findings.upsertFromRun([finding], sweepOf(SUB_PROD, minute(5)));
+  assert.deepEqual(again.unannounced, [{ id: finding.id, openedAt: minute(0) }]);
+  await findings.setLastNotified(finding.id, minute(6));
+  const announced = await findings.upsertFromRun([finding], sweepOf(SUB_PROD, minute(7)));
+  assert.deepEqual([announced.refreshed, announced.unannounced], [[finding.id], []]);
+});
