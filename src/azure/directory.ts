@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { AzureClients } from './clients.ts';
 import { collectionOf, graphPages } from './graph-paging.ts';
-import { AzureApiError, callAzure, isNotFound, type AzureCallContext } from './errors.ts';
-import { parseResponse } from './response.ts';
+import { callAzure, isNotFound, type AzureCallContext } from './errors.ts';
+import { parseResponse, unexpectedResponse } from './response.ts';
 
 /** A directory object as far as the bot cares: what it is, and for service principals, what kind. */
 export interface DirectoryObjectRecord {
@@ -82,26 +82,17 @@ const deletedServicePrincipalSchema = z
     }),
   );
 
-/** Microsoft Graph directory lookups the orphan checks depend on. Every lookup either succeeds completely or throws. */
+/** Microsoft Graph directory lookups the orphan checks depend on. Each throws when it fails, except resolvePrincipals, which reports its failed batches. */
 export class Directory {
   constructor(private readonly clients: AzureClients) {}
 
   /**
    * Looks object ids up with `POST /directoryObjects/getByIds`, 1000 per request. No `types` filter is sent:
    * an object of any type counts as present, so nothing is called orphaned because of a type not asked for.
-   * Succeeds completely or throws the first failed request's error.
+   * A failed request fails only its own batch: its ids are in `failed` (neither found nor missing: nothing is known
+   * of them), and the other batches' answers stand.
    */
-  async resolvePrincipals(ids: Iterable<string>): Promise<PrincipalResolution> {
-    const { failed, ...resolution } = await this.resolvePrincipalsByBatch(ids);
-    if (failed[0]) throw failed[0].error;
-    return resolution;
-  }
-
-  /**
-   * As resolvePrincipals, but a failed request fails only its own batch: its ids are in `failed` (neither found
-   * nor missing: nothing is known of them), and the other batches' answers stand.
-   */
-  async resolvePrincipalsByBatch(ids: Iterable<string>): Promise<PrincipalResolution & { failed: FailedBatch[] }> {
+  async resolvePrincipals(ids: Iterable<string>): Promise<PrincipalResolution & { failed: FailedBatch[] }> {
     const wanted = [...new Set([...ids].map((id) => id.toLowerCase()))];
     const client = await this.clients.graph();
     const found = new Map<string, DirectoryObjectRecord>();
@@ -115,7 +106,7 @@ export class Directory {
         // An object not asked for (a mangled id): the answer cannot be matched to the ids, and the one it stands for would read as absent.
         const asked = new Set(batch);
         const stray = page.find((object) => !asked.has(object.id));
-        if (stray) throw new AzureApiError({ ...context, statusCode: undefined, code: 'UnexpectedResponse', requestId: undefined, correlationId: undefined }, `the response names ${stray.id.slice(0, 80)}, which was not asked for`);
+        if (stray) throw unexpectedResponse(context, `the response names ${stray.id.slice(0, 80)}, which was not asked for`);
         for (const object of page) found.set(object.id, object);
       } catch (error) {
         failed.push({ ids: batch, error });
@@ -158,7 +149,7 @@ export class Directory {
       const response = await callAzure(context, () => client.api(`/directoryObjects/${encodeURIComponent(id)}`).select(['id']).get());
       const answer = parseResponse(z.object({ id: z.string().min(1) }), response, context);
       if (answer.id.toLowerCase() !== id.toLowerCase()) {
-        throw new AzureApiError({ ...context, statusCode: undefined, code: 'UnexpectedResponse', requestId: undefined, correlationId: undefined }, `asked for ${id}, the directory answered about ${answer.id.slice(0, 80)}`);
+        throw unexpectedResponse(context, `asked for ${id}, the directory answered about ${answer.id.slice(0, 80)}`);
       }
       return true;
     } catch (error) {

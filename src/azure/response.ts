@@ -14,13 +14,14 @@ export const MAX_STRING_LENGTH = 32_768;
  */
 export function parseResponse<T extends z.ZodType>(schema: T, value: unknown, context: AzureCallContext): z.output<T> {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw unexpected(context, `the response does not have the expected shape:\n${z.prettifyError(parsed.error)}`);
+  if (!parsed.success) throw unexpectedResponse(context, `the response does not have the expected shape:\n${z.prettifyError(parsed.error)}`);
   const outsized = outsizedString(parsed.data);
-  if (outsized) throw unexpected(context, `the response has a string of ${outsized.length} characters at ${outsized.path || '(root)'} (at most ${MAX_STRING_LENGTH} expected)`);
+  if (outsized) throw unexpectedResponse(context, `the response has a string of ${outsized.length} characters at ${outsized.path || '(root)'} (at most ${MAX_STRING_LENGTH} expected)`);
   return parsed.data;
 }
 
-function unexpected(context: AzureCallContext, detail: string): AzureApiError {
+/** A response the bot cannot use (wrong shape, or about something it did not ask for): a failed lookup. */
+export function unexpectedResponse(context: AzureCallContext, detail: string): AzureApiError {
   return new AzureApiError({ ...context, statusCode: undefined, code: 'UnexpectedResponse', requestId: undefined, correlationId: undefined }, detail);
 }
 

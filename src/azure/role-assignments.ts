@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { RoleAssignmentRecord } from '../model/snapshot.ts';
 import { SCOPE_ADDRESSED, type AzureClients } from './clients.ts';
-import { AzureApiError, callAzure, toAzureApiError, type AzureCallContext } from './errors.ts';
-import { parseResponse } from './response.ts';
+import { callAzure, toAzureApiError, type AzureCallContext } from './errors.ts';
+import { parseResponse, unexpectedResponse } from './response.ts';
 import { scopeKey } from '../rules/arm-scope.ts';
 import { armRequestIds, type RequestIdSink } from './request-ids.ts';
 
@@ -79,7 +79,7 @@ export class RoleAssignments {
     const assignment = parseResponse(roleAssignmentSchema, await callAzure(context, () => client.roleAssignments.getById(roleAssignmentId, armRequestIds(requestIds))), context);
     // What is acted on next is addressed by this id: it must be the assignment asked for.
     if (scopeKey(assignment.id) !== scopeKey(roleAssignmentId)) {
-      throw new AzureApiError({ ...context, statusCode: undefined, code: 'UnexpectedResponse', requestId: undefined, correlationId: undefined }, `the response is about ${assignment.id.slice(0, 300)}, not the assignment asked for`);
+      throw unexpectedResponse(context, `the response is about ${assignment.id.slice(0, 300)}, not the assignment asked for`);
     }
     return assignment;
   }

@@ -174,7 +174,7 @@ export async function resolvePrincipals(
   let missing: string[];
   try {
     // A failed getByIds request leaves only its own batch unknown: the others' principals are judged.
-    const resolution = await directory.resolvePrincipalsByBatch(toResolve);
+    const resolution = await directory.resolvePrincipals(toResolve);
     for (const [id, object] of resolution.found) states[id] = { state: 'found', principal: rows.principalRecord(object) };
     for (const batch of resolution.failed) {
       gaps.push(gapFrom('principals', batch.error));
