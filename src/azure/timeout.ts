@@ -105,7 +105,13 @@ export function resourceGraphRequestTimeout(timeoutMs: number): RequestPolicyFac
   };
 }
 
-/** Graph client: a middleware just before HTTPMessageHandler, so each attempt (retries, redirects) gets its own bound. */
+/**
+ * Graph client: a middleware just before HTTPMessageHandler, so each attempt (retries, redirects) gets its own bound.
+ * The bound outlives this middleware on purpose: the Graph client reads the body after the chain returns, and the
+ * timer bounds that read too (which keeps the response reachable until it fires; Resource Graph pages, far larger,
+ * are released above). The RetryHandler sends every attempt through here with the same context, so the caller's
+ * signal is put back after each one: the next attempt is bounded by its own timer, not the previous attempt's.
+ */
 export class GraphRequestTimeoutHandler implements Middleware {
   private next: Middleware | undefined;
 
@@ -121,6 +127,8 @@ export class GraphRequestTimeoutHandler implements Middleware {
     } catch (error) {
       if (bound.aborted && !callerSignal?.aborted) throw new RequestTimeoutError(this.timeoutMs, typeof context.request === 'string' ? context.request : context.request.url);
       throw error;
+    } finally {
+      context.options = { ...context.options, signal: callerSignal };
     }
   }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { StateStoreError } from './errors.ts';
 import { jsonProperties, jsonString, readJsonText } from './json-property.ts';
-import { parseStored, type EntityProperties, type StateTable, type StoredEntity } from './table.ts';
+import { parseStored, type EntityProperties, type Mutation, type StateTable, type StoredEntity } from './table.ts';
 
 /**
  * Every decision and action the bot takes, append-only: the record of what it did, as whom, to what, and the
@@ -94,10 +94,15 @@ export function createAuditLog(table: StateTable): AuditLog {
     async appendReconciliation(input) {
       if (!ID_PATTERN.test(input.reconciles) || input.reconciles.endsWith(RECONCILIATION_SUFFIX)) throw new TypeError(`'${input.reconciles}' is not the id of an acting record`);
       const record: AuditRecord = { ...input, id: `${input.reconciles}${RECONCILIATION_SUFFIX}` };
-      if (await table.insert('appendReconciliation', dayOf(record.id), record.id, toProperties(record, table.name))) return { record, created: true };
-      const entity = await table.find('appendReconciliation', dayOf(record.id), record.id);
-      if (!entity) throw new StateStoreError({ table: table.name, operation: 'appendReconciliation', statusCode: 404, code: 'ResourceNotFound', requestId: undefined }, `audit record ${record.id} existed and then did not`);
-      return { record: parseEntity(entity, table.name, 'appendReconciliation'), created: false };
+      // Insert if absent, else the record another attempt wrote first: table.mutate's insert-first path.
+      return table.mutate(
+        'appendReconciliation',
+        dayOf(record.id),
+        record.id,
+        (entity): Mutation<{ record: AuditRecord; created: boolean }> =>
+          entity ? { result: { record: parseEntity(entity, table.name, 'appendReconciliation'), created: false } } : { result: { record, created: true }, write: toProperties(record, table.name) },
+        { expected: 'absent' },
+      );
     },
 
     async list(filter = {}) {

@@ -5,6 +5,7 @@ import { runInNewContext } from 'node:vm';
 import { generateTenant } from '../../emulator/seed/generate.ts';
 import { createAzureClients } from '../../src/azure/clients.ts';
 import { loadAzureConfig } from '../../src/azure/config.ts';
+import { Directory } from '../../src/azure/directory.ts';
 import { AzureApiError } from '../../src/azure/errors.ts';
 import { collect } from '../../src/azure/graph-paging.ts';
 import { CLIENT_TIMEOUT } from '../../src/azure/timeout.ts';
@@ -41,5 +42,23 @@ test('a Resource Graph answer slower than the bound is a ClientTimeout, not a wa
     await assert.rejects(roleAssignments(), (error: unknown) => error instanceof AzureApiError && error.code === CLIENT_TIMEOUT);
   } finally {
     emulator.core.faults.remove(rule);
+  }
+});
+
+test("each Graph attempt gets its own bound: a retry is not cut short by the earlier attempt's timer", async () => {
+  const slow = TIMEOUT_MS * 0.8;
+  const throttled = { status: 429, headers: { 'Retry-After': '0' }, body: { error: { code: 'TooManyRequests', message: 'injected' } } };
+  const rules = [
+    emulator.core.faults.add({ route: 'graph.directoryObjects.getByIds', latencyMs: slow, times: 1, response: throttled }),
+    emulator.core.faults.add({ route: 'graph.directoryObjects.getByIds', latencyMs: slow, times: 1 }),
+  ];
+  try {
+    // Two attempts of 0.8 bound each: together past one bound, each within its own.
+    const { found, failed } = await new Directory(clients).resolvePrincipals([emulator.core.tenant.bot.principalId]);
+    assert.deepEqual(failed.map(({ error }) => String(error)), []);
+    assert.equal(found.size, 1);
+    assert.deepEqual(rules.map((rule) => emulator.core.faults.counts()[rule]), [1, 1], 'answered on the second attempt');
+  } finally {
+    for (const rule of rules) emulator.core.faults.remove(rule);
   }
 });
