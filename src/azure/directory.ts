@@ -135,34 +135,30 @@ export class Directory {
   }
 
   /**
-   * Whether an object of any type (service principal, user, group) sits in the directory's deleted items,
-   * restorable: `GET /directory/deletedItems/{id}`, where 404 means it is not there. Any other failure throws.
-   */
-  /**
    * Whether the directory holds this object, read through GET /directoryObjects/{id}: a second, independent
    * endpoint from the sweep's getByIds, so one endpoint answering wrongly cannot by itself prove a principal gone.
    */
-  async exists(id: string): Promise<boolean> {
-    const client = await this.clients.graph();
-    const context: AzureCallContext = { service: 'graph', operation: 'directoryObjects.get', target: id };
-    try {
-      const response = await callAzure(context, () => client.api(`/directoryObjects/${encodeURIComponent(id)}`).select(['id']).get());
-      const answer = parseResponse(z.object({ id: z.string().min(1) }), response, context);
-      if (answer.id.toLowerCase() !== id.toLowerCase()) {
-        throw unexpectedResponse(context, `asked for ${id}, the directory answered about ${answer.id.slice(0, 80)}`);
-      }
-      return true;
-    } catch (error) {
-      if (isNotFound(error)) return false;
-      throw error;
-    }
+  exists(id: string): Promise<boolean> {
+    return this.holds(`/directoryObjects/${encodeURIComponent(id)}`, { service: 'graph', operation: 'directoryObjects.get', target: id });
   }
 
-  async isSoftDeleted(id: string): Promise<boolean> {
+  /**
+   * Whether an object of any type (service principal, user, group) sits in the directory's deleted items,
+   * restorable: `GET /directory/deletedItems/{id}`, where 404 means it is not there. Any other failure throws.
+   */
+  isSoftDeleted(id: string): Promise<boolean> {
+    return this.holds(`/directory/deletedItems/${encodeURIComponent(id)}`, { service: 'graph', operation: 'directory.deletedItems.get', target: id });
+  }
+
+  /** One object read by id: true when it is there, false on 404; an answer about another object is UnexpectedResponse. */
+  private async holds(path: string, context: AzureCallContext & { target: string }): Promise<boolean> {
     const client = await this.clients.graph();
-    const context: AzureCallContext = { service: 'graph', operation: 'directory.deletedItems.get', target: id };
     try {
-      await callAzure(context, () => client.api(`/directory/deletedItems/${encodeURIComponent(id)}`).select(['id']).get());
+      const response = await callAzure(context, () => client.api(path).select(['id']).get());
+      const answer = parseResponse(z.object({ id: z.string().min(1) }), response, context);
+      if (answer.id.toLowerCase() !== context.target.toLowerCase()) {
+        throw unexpectedResponse(context, `asked for ${context.target}, the directory answered about ${answer.id.slice(0, 80)}`);
+      }
       return true;
     } catch (error) {
       if (isNotFound(error)) return false;
