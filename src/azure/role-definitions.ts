@@ -3,6 +3,7 @@ import type { RoleDefinitionRecord } from '../model/snapshot.ts';
 import { SCOPE_ADDRESSED, type AzureClients } from './clients.ts';
 import { callAzure, type AzureCallContext } from './errors.ts';
 import { parseResponse } from './response.ts';
+import { roleDefinitionKey } from '../model/role-definition-key.ts';
 
 const permissionSchema = z.object({
   actions: z.array(z.string()).default([]),
@@ -63,7 +64,7 @@ export class BuiltInRoleCache {
   /** As RoleDefinitions.getById. */
   getById(roleDefinitionId: string): Promise<RoleDefinitionRecord> {
     // Built-in roles have one GUID whatever the subscription prefix the assignment names them with.
-    const key = roleDefinitionId.split('/').pop()!.toLowerCase();
+    const key = roleDefinitionKey(roleDefinitionId);
     const entry = this.kept.get(key);
     if (entry && entry.until > this.now()) return entry.role;
     const role = this.roleDefinitions.getById(roleDefinitionId);

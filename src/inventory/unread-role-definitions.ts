@@ -1,6 +1,5 @@
+import { roleDefinitionKey } from '../model/role-definition-key.ts';
 import type { InventoryGap, RoleAssignmentRecord, RoleDefinitionRecord } from '../model/snapshot.ts';
-
-const guidOf = (roleDefinitionId: string) => roleDefinitionId.slice(roleDefinitionId.lastIndexOf('/') + 1).toLowerCase();
 
 /**
  * A gap when role assignments name role definitions the read did not return (a custom role defined where the bot
@@ -8,12 +7,17 @@ const guidOf = (roleDefinitionId: string) => roleDefinitionId.slice(roleDefiniti
  */
 export function unreadRoleDefinitionsGap(assignments: readonly RoleAssignmentRecord[], definitions: readonly RoleDefinitionRecord[]): InventoryGap | undefined {
   const known = new Set(definitions.map((definition) => definition.name.toLowerCase()));
-  const unread = [...new Set(assignments.map((assignment) => assignment.roleDefinitionId).filter((id) => !known.has(guidOf(id))))];
-  if (unread.length === 0) return undefined;
-  const affected = assignments.filter((assignment) => !known.has(guidOf(assignment.roleDefinitionId))).length;
-  const named = unread.slice(0, 3).join(', ');
+  const unread = new Set<string>();
+  let affected = 0;
+  for (const assignment of assignments) {
+    if (known.has(roleDefinitionKey(assignment.roleDefinitionId))) continue;
+    unread.add(assignment.roleDefinitionId);
+    affected += 1;
+  }
+  if (affected === 0) return undefined;
+  const named = [...unread].slice(0, 3).join(', ');
   return {
     area: 'roleDefinitions',
-    reason: `${affected} role assignments name ${unread.length} role definitions that could not be read (${named}${unread.length > 3 ? ', ...' : ''}): their privilege is not judged`,
+    reason: `${affected} role assignments name ${unread.size} role definitions that could not be read (${named}${unread.size > 3 ? ', ...' : ''}): their privilege is not judged`,
   };
 }

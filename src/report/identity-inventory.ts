@@ -1,4 +1,5 @@
 import type { Snapshot } from '../model/snapshot.ts';
+import { roleDefinitionKey } from '../model/role-definition-key.ts';
 
 /** One managed identity as a report shows it: what it is, where it is attached, and everything it can do. */
 export interface IdentityView {
@@ -24,7 +25,7 @@ export function buildIdentityInventory(snapshot: Snapshot): IdentityView[] {
   const roleNameOf = new Map<string, string>();
   const roleName = (roleDefinitionId: string) => {
     let name = roleNameOf.get(roleDefinitionId);
-    if (name === undefined) roleNameOf.set(roleDefinitionId, (name = roleNames.get(roleDefinitionId.slice(roleDefinitionId.lastIndexOf('/') + 1).toLowerCase()) ?? roleDefinitionId));
+    if (name === undefined) roleNameOf.set(roleDefinitionId, (name = roleNames.get(roleDefinitionKey(roleDefinitionId)) ?? roleDefinitionId));
     return name;
   };
   // Lists grouped by principal in one pass each (a large tenant has 100,000 assignments and 25,000 identities).

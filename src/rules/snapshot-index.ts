@@ -14,6 +14,7 @@ import type {
 } from '../model/snapshot.ts';
 import { scopeKey, subscriptionIdOf } from './arm-scope.ts';
 import { classifyRole, type RolePrivilege } from './role-classification.ts';
+import { roleDefinitionKey } from '../model/role-definition-key.ts';
 
 /**
  * The lookups rules need, built once per snapshot in one pass over each list, so every rule stays
@@ -104,7 +105,7 @@ export function indexSnapshot(snapshot: Snapshot): SnapshotIndex {
 
   const index: SnapshotIndex = {
     snapshot,
-    roleDefinition: (roleDefinitionId) => roleDefinitions.get(trailingSegment(roleDefinitionId)),
+    roleDefinition: (roleDefinitionId) => roleDefinitions.get(roleDefinitionKey(roleDefinitionId)),
     rolePrivilege(roleDefinitionId) {
       const role = index.roleDefinition(roleDefinitionId);
       if (!role) return undefined;
@@ -186,11 +187,6 @@ function reachOfGaps(gaps: readonly InventoryGap[]) {
 
 function managedIdentityFound(principal: PrincipalRecord | undefined) {
   return principal?.kind === 'managedIdentity' ? principal : undefined;
-}
-
-function trailingSegment(id: string): string {
-  const trimmed = id.endsWith('/') ? id.replace(/\/+$/, '') : id;
-  return trimmed.slice(trimmed.lastIndexOf('/') + 1).toLowerCase();
 }
 
 function firstByKey<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T> {

@@ -6,10 +6,10 @@ import type { RoleAssignmentRecord } from '../../model/snapshot.ts';
 import type { ActionOutcome } from '../outcome.ts';
 import type { RemediationContext } from './context.ts';
 import { describe, RemediationTrail } from './trail.ts';
+import { roleDefinitionKey } from '../../model/role-definition-key.ts';
 
 type Mode = 'remove' | 'downscope';
 
-const guidOf = (id: string) => id.split('/').pop()!.toLowerCase();
 const same = (a: string | null | undefined, b: string | null | undefined) => (a ?? '').toLowerCase() === (b ?? '').toLowerCase();
 
 /** What the finding asks for: orphans are removed; a broad privileged assignment is removed or moved down, per policy. */
@@ -22,7 +22,7 @@ function modeOf(finding: Finding): Mode | undefined {
 /** Why the live assignment no longer matches the finding, if it does not: then nothing is done. */
 function drift(finding: Finding, live: RoleAssignmentRecord): string | undefined {
   if (!same(live.principalId, finding.principalId)) return `its principal is now ${live.principalId}`;
-  if (finding.roleDefinitionId && guidOf(live.roleDefinitionId) !== guidOf(finding.roleDefinitionId)) return `its role is now ${live.roleDefinitionId}`;
+  if (finding.roleDefinitionId && roleDefinitionKey(live.roleDefinitionId) !== roleDefinitionKey(finding.roleDefinitionId)) return `its role is now ${live.roleDefinitionId}`;
   if (finding.scope && !same(live.scope.replace(/\/+$/, ''), finding.scope.replace(/\/+$/, ''))) return `its scope is now ${live.scope}`;
   if ('assignmentCondition' in finding.evidence && (finding.evidence['assignmentCondition'] ?? null) !== (live.condition ?? null)) return 'its ABAC condition changed';
   return undefined;
