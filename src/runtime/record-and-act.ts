@@ -1,5 +1,5 @@
 import type { Finding } from '../model/finding.ts';
-import type { RunCoverage, UpsertSummary } from '../state/finding-store.ts';
+import { isAnnounced, type RunCoverage, type UpsertSummary } from '../state/finding-store.ts';
 import type { ActionOutcome } from '../actions/outcome.ts';
 import type { AlertOutcome } from '../actions/notify/dispatcher.ts';
 import { syncRunTickets, type TicketOutcome } from './sync-tickets.ts';
@@ -121,7 +121,7 @@ async function unannounced(runtime: Runtime, findings: readonly Finding[], summa
   for (const id of new Set(earlier.removed)) {
     if (announcedNow.has(id)) continue;
     const stored = await runtime.state.findings.get(id);
-    if (!stored || (stored.lastNotifiedAt && stored.lastNotifiedAt >= stored.openedAt)) continue;
+    if (!stored || isAnnounced(stored)) continue;
     if (isAlerted(stored.finding)) items.push({ finding: stored.finding });
   }
   return items;

@@ -100,6 +100,11 @@ export interface UpsertSummary {
   unannounced: { id: string; openedAt: Date }[];
 }
 
+/** Whether people heard of the finding since it (last) opened. */
+export function isAnnounced(stored: StoredFinding): boolean {
+  return stored.lastNotifiedAt !== undefined && stored.lastNotifiedAt >= stored.openedAt;
+}
+
 type Observed = { outcome: 'opened' | 'reopened' | 'refreshed' | 'stale'; unannouncedSince?: Date };
 
 /** Upserts in flight per run: enough to hide round trips, few enough to stay polite to the account. */
@@ -135,8 +140,7 @@ export function createFindingStore(table: StateTable): FindingStore {
       }
       const write = toProperties(seen(finding, run, current), table.name, 'upsertFromRun');
       if (current.status === 'resolved') return { result: { outcome: 'reopened' }, write };
-      const announced = current.lastNotifiedAt !== undefined && current.lastNotifiedAt >= current.openedAt;
-      return { result: { outcome: 'refreshed', ...(announced ? {} : { unannouncedSince: current.openedAt }) }, write };
+      return { result: { outcome: 'refreshed', ...(isAnnounced(current) ? {} : { unannouncedSince: current.openedAt }) }, write };
     }, { expected });
 
   const resolve = (id: string, stored: StoredEntity, run: RunCoverage, scope: ReadonlySet<CoverageKey>) =>
