@@ -115,7 +115,8 @@ export class GitHubSink {
   }
 
   private takeNumber(repository: GitHubRepository): number {
-    const number = Math.max(this.lastNumbers.get(repository.fullName) ?? 0, ...this.issuesOf(repository).map((issue) => issue.number)) + 1;
+    // Every issue is numbered here, so the last number handed out is the highest; a deleted issue's is never reused.
+    const number = (this.lastNumbers.get(repository.fullName) ?? 0) + 1;
     this.lastNumbers.set(repository.fullName, number);
     return number;
   }

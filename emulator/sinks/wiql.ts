@@ -150,7 +150,11 @@ export function matches(fields: Record<string, unknown>, condition: WiqlConditio
   const actual = Object.entries(fields).find(([name]) => name.toLowerCase() === condition.field.toLowerCase())?.[1];
   const expected = typeof condition.value === 'object' ? project : condition.value;
   if (DATE_OPERATORS.has(condition.operator)) {
-    const instant = (text: unknown) => (timePrecision ? Date.parse(String(text)) : Date.parse(new Date(String(text)).toISOString().slice(0, 10)));
+    // By day unless timePrecision; a field the item lacks (or no date) matches nothing.
+    const instant = (text: unknown) => {
+      const at = Date.parse(String(text));
+      return timePrecision || !Number.isFinite(at) ? at : Date.parse(new Date(at).toISOString().slice(0, 10));
+    };
     const [left, right] = [instant(actual), instant(expected)];
     if (!Number.isFinite(left)) return false;
     if (condition.operator === '>=') return left >= right;
