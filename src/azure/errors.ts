@@ -81,7 +81,7 @@ export function toAzureApiError(error: unknown, context: AzureCallContext): Azur
   const headers = shape.response?.headers ?? shape.headers;
   const isGraph = context.service === 'graph';
   const statusCode = typeof shape.statusCode === 'number' && shape.statusCode > 0 ? shape.statusCode : undefined;
-  // Without a response, a credential failure's class name is the best code there is (CredentialUnavailableError ...).
+  // Without a response, a credential failure's class name is the best code there is (TokenUnavailableError ...).
   const code = isRequestTimeout(error) ? CLIENT_TIMEOUT : nonEmpty(shape.code) ?? (statusCode === undefined && !GENERIC_NAMES.has(String(shape.name)) ? nonEmpty(shape.name) : undefined);
   const requestId = isGraph ? (nonEmpty(shape.requestId) ?? headerValue(headers, 'request-id')) : headerValue(headers, 'x-ms-request-id');
   const correlationId = headerValue(headers, isGraph ? 'client-request-id' : 'x-ms-correlation-request-id');
@@ -104,6 +104,16 @@ export const isThrottled = (error: unknown): error is AzureApiError => statusOf(
 export const isAuthorizationFailure = (error: unknown): error is AzureApiError => statusOf(error) === 403;
 /** 401: the token was missing, expired, for the wrong audience or otherwise refused. */
 export const isAuthenticationFailure = (error: unknown): error is AzureApiError => statusOf(error) === 401;
+
+/** The object, or undefined when the service says 404; any other failure propagates. */
+export async function orGone<T>(read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
 
 const statusOf = (error: unknown) => (error instanceof AzureApiError ? error.statusCode : undefined);
 

@@ -1,5 +1,5 @@
 import type { AzureClients } from '../azure/clients.ts';
-import { isNotFound } from '../azure/errors.ts';
+import { orGone } from '../azure/errors.ts';
 import { ManagedIdentities } from '../azure/managed-identities.ts';
 import { RoleAssignments } from '../azure/role-assignments.ts';
 import { BuiltInRoleCache, RoleDefinitions } from '../azure/role-definitions.ts';
@@ -175,16 +175,6 @@ export class LiveReader {
       },
       `/subscriptions/${subscriptionId}`,
     );
-  }
-}
-
-/** The object, or undefined when ARM says 404; any other failure propagates. */
-async function orGone<T>(read: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await read();
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
   }
 }
 

@@ -1,5 +1,5 @@
 import { AppRoleAssignments } from '../../azure/app-role-assignments.ts';
-import { isNotFound } from '../../azure/errors.ts';
+import { orGone } from '../../azure/errors.ts';
 import { ManagedIdentities } from '../../azure/managed-identities.ts';
 import type { RequestIdSink } from '../../azure/request-ids.ts';
 import { RoleAssignments } from '../../azure/role-assignments.ts';
@@ -34,39 +34,22 @@ export interface EarlierAttempts {
 /** Whether the target of an interrupted action is still in place, read live. */
 type Probe = (acting: AuditRecord, clients: AzureClients, collect: RequestIdSink) => Promise<'present' | 'gone'>;
 
-const probeRoleAssignment: Probe = async (acting, clients, collect) => {
-  try {
-    await new RoleAssignments(clients).get(acting.target, collect);
-    return 'present';
-  } catch (error) {
-    if (isNotFound(error)) return 'gone';
-    throw error;
-  }
-};
+const probeRoleAssignment: Probe = async (acting, clients, collect) => ((await orGone(() => new RoleAssignments(clients).get(acting.target, collect))) ? 'present' : 'gone');
 
 const probeAppRole: Probe = async (acting, clients, collect) => {
   const [, principalId, assignmentId] = /^\/servicePrincipals\/([^/]+)\/appRoleAssignments\/([^/]+)$/.exec(acting.target) ?? [];
   if (!principalId || !assignmentId) throw new Error(`the target ${acting.target} of audit record ${acting.id} is not an app-role assignment path`);
-  try {
-    const grants = await new AppRoleAssignments(clients).listOf(principalId, collect);
-    return grants.some((grant) => grant.id === assignmentId) ? 'present' : 'gone';
-  } catch (error) {
-    // The service principal is gone, and its grants with it.
-    if (isNotFound(error)) return 'gone';
-    throw error;
-  }
+  // The service principal gone (404) takes its grants with it.
+  const grants = await orGone(() => new AppRoleAssignments(clients).listOf(principalId, collect));
+  return grants?.some((grant) => grant.id === assignmentId) ? 'present' : 'gone';
 };
 
 const probeIdentity: Probe = async (acting, clients, collect) => {
-  try {
-    const live = await new ManagedIdentities(clients).getUserAssigned(acting.target, collect);
-    // The same name with another principal is an identity created again after the delete.
-    const prior = (acting.priorState as { principalId?: string } | undefined)?.principalId;
-    return prior && live.principalId.toLowerCase() !== prior.toLowerCase() ? 'gone' : 'present';
-  } catch (error) {
-    if (isNotFound(error)) return 'gone';
-    throw error;
-  }
+  const live = await orGone(() => new ManagedIdentities(clients).getUserAssigned(acting.target, collect));
+  if (!live) return 'gone';
+  // The same name with another principal is an identity created again after the delete.
+  const prior = (acting.priorState as { principalId?: string } | undefined)?.principalId;
+  return prior && live.principalId.toLowerCase() !== prior.toLowerCase() ? 'gone' : 'present';
 };
 
 const PROBES: Readonly<Record<string, Probe>> = {

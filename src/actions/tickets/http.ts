@@ -126,7 +126,7 @@ export class TicketHttp {
     try {
       authorization = await this.options.authorization();
     } catch (error) {
-      // A credential that cannot produce a token (CredentialUnavailableError, AuthenticationError ...): named by its class.
+      // A credential that cannot produce a token (TokenUnavailableError ...): named by its class.
       const code = error instanceof Error && error.name !== 'Error' ? error.name : 'CredentialFailed';
       throw new TicketError(this.fields(request, undefined, code, undefined), `no token: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
