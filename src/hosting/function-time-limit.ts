@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { findUpwards } from './find-upwards.ts';
 
 /**
  * How long an invocation of this app can run: host.json `functionTimeout`, read from host.json itself (the one place
@@ -42,9 +42,7 @@ function readTimeLimit(): number {
 }
 
 function findHostJson(): string {
-  for (let directory = import.meta.dirname; ; directory = dirname(directory)) {
-    const file = join(directory, 'host.json');
-    if (existsSync(file)) return file;
-    if (dirname(directory) === directory) throw new Error(`no host.json above ${import.meta.dirname}: the Functions time limit (functionTimeout) is read from it`);
-  }
+  const file = findUpwards(import.meta.dirname, 'host.json', (found) => found);
+  if (!file) throw new Error(`no host.json above ${import.meta.dirname}: the Functions time limit (functionTimeout) is read from it`);
+  return file;
 }

@@ -1,5 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { QueueClient } from '@azure/storage-queue';
 import { createAzureClients, type AzureClients } from '../azure/clients.ts';
 import { loadAzureConfig } from '../azure/config.ts';
@@ -9,18 +8,16 @@ import { createQueueClient, loadStorageConfig } from '../state/connection.ts';
 import { openStateStore, type StateStore } from '../state/state-store.ts';
 import { loadRuntimeSettings, type RuntimeSettings } from './settings.ts';
 import { createAlertDispatcher, type AlertDispatcher } from '../actions/notify/dispatcher.ts';
+import { findUpwards } from '../hosting/find-upwards.ts';
 
 const DEFAULT_POLICY = new URL('../policy/default-policy.yaml', import.meta.url);
 /** The app's version from its package.json, found upwards from here (src/ in a checkout, dist/src/ when built). */
 function packageVersion(): string {
-  for (let directory = import.meta.dirname; ; directory = dirname(directory)) {
-    const file = join(directory, 'package.json');
-    if (existsSync(file)) {
-      const manifest = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
-      if (manifest.name === 'idwarden' && manifest.version) return manifest.version;
-    }
-    if (dirname(directory) === directory) return 'unknown';
-  }
+  const version = findUpwards(import.meta.dirname, 'package.json', (file) => {
+    const manifest = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+    return manifest.name === 'idwarden' ? manifest.version : undefined;
+  });
+  return version ?? 'unknown';
 }
 export const VERSION = packageVersion();
 
